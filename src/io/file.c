@@ -1,0 +1,64 @@
+/* Whole-file reads and atomic writes (temp file + fsync + rename: readers never see half a file). */
+#include "axon/io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int ax_read_file(const char *path, size_t max_len, void **data, size_t *len) {
+    *data = NULL;
+    *len = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return ax_error("cannot open %s: %s", path, strerror(errno));
+    if (fseek(fp, 0, SEEK_END) != 0) {
+        fclose(fp);
+        return ax_error("cannot seek %s: %s", path, strerror(errno));
+    }
+    long size = ftell(fp);
+    if (size < 0 || (size_t)size > max_len) {
+        fclose(fp);
+        return size < 0 ? ax_error("cannot size %s", path)
+                        : ax_error("%s is too large (%ld bytes, limit %zu)", path, size, max_len);
+    }
+    rewind(fp);
+    void *buf = malloc((size_t)size + 1); // +1: callers may NUL-terminate text
+    if (!buf) {
+        fclose(fp);
+        return ax_error("out of memory reading %s (%ld bytes)", path, size);
+    }
+    size_t got = fread(buf, 1, (size_t)size, fp);
+    fclose(fp);
+    if (got != (size_t)size) {
+        free(buf);
+        return ax_error("short read on %s", path);
+    }
+    ((char *)buf)[size] = '\0';
+    *data = buf;
+    *len = (size_t)size;
+    return AX_OK;
+}
+
+int ax_write_file_atomic(const char *path, const void *data, size_t len) {
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) return ax_error("out of memory");
+    snprintf(tmp, plen + 16, "%s.tmp%d", path, (int)getpid());
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp) {
+        int rc = ax_error("cannot create %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    bool ok = fwrite(data, 1, len, fp) == len && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+    ok = (fclose(fp) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int rc = ax_error("cannot write %s: %s", path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return rc;
+    }
+    free(tmp);
+    return AX_OK;
+}

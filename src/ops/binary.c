@@ -1,0 +1,100 @@
+/* Broadcasting binary elementwise ops: add, sub, mul, div. */
+#include "autograd/tape.h"
+#include "axon/ops.h"
+#include "ops/broadcast.h"
+
+#include <stdlib.h>
+
+typedef enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV } binary_op;
+
+static inline float apply(binary_op op, float a, float b) {
+    switch (op) {
+    case OP_ADD: return a + b;
+    case OP_SUB: return a - b;
+    case OP_MUL: return a * b;
+    default: return a / b;
+    }
+}
+
+// out (contiguous, shape) = op(a, b) reading a and b through broadcast strides
+static void binary_kernel(binary_op op, const ax_tensor *a, const ax_tensor *b, ax_tensor *out) {
+    const float *pa = ax_f32(a), *pb = ax_f32(b);
+    float *po = out->data;
+    int64_t n = ax_numel(out);
+    if (ax_same_shape(a, out) && ax_same_shape(b, out) && ax_is_contiguous(a) && ax_is_contiguous(b)) {
+#pragma omp parallel for simd if (n > 65536)
+        for (int64_t i = 0; i < n; i++) po[i] = apply(op, pa[i], pb[i]);
+        return;
+    }
+    int64_t sa[AX_MAX_DIMS], sb[AX_MAX_DIMS];
+    ax_broadcast_strides(a, out->ndim, out->shape, sa);
+    ax_broadcast_strides(b, out->ndim, out->shape, sb);
+    int64_t sh[AX_MAX_DIMS];
+    for (int d = 0; d < AX_MAX_DIMS; d++) sh[d] = d < out->ndim ? out->shape[d] : 1;
+    int64_t rows = sh[0] * sh[1] * sh[2];
+#pragma omp parallel for if (n > 65536)
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t i0 = r / (sh[1] * sh[2]), i1 = r / sh[2] % sh[1], i2 = r % sh[2];
+        const float *ra = pa + i0 * sa[0] + i1 * sa[1] + i2 * sa[2];
+        const float *rb = pb + i0 * sb[0] + i1 * sb[1] + i2 * sb[2];
+        float *ro = po + r * sh[3];
+        for (int64_t i3 = 0; i3 < sh[3]; i3++) ro[i3] = apply(op, ra[i3 * sa[3]], rb[i3 * sb[3]]);
+    }
+}
+
+/* Backward. With g = dL/dout:
+ *   add: da = g, db = g        sub: da = g, db = −g
+ *   mul: da = g·b, db = g·a    div: da = g/b, db = −g·a/b²
+ * each reduced over the dims along which that input was broadcast. */
+static void binary_backward(ax_node *n) {
+    binary_op op = (binary_op)n->iarg[0];
+    ax_tensor *a = n->in[0], *b = n->in[1], *out = n->out;
+    const float *g = out->grad->data;
+    int64_t len = ax_numel(out);
+    for (int which = 0; which < 2; which++) {
+        ax_tensor *x = n->in[which];
+        float *dx = ax_grad_buf(x);
+        if (!dx) continue;
+        const float *src = g;
+        float *tmp = NULL;
+        bool plain = op == OP_ADD || (op == OP_SUB && which == 0);
+        if (!plain) { // local gradient times g, in the output's shape
+            tmp = ax_arena_alloc((size_t)len * sizeof(float));
+            // a and b materialised in the output's shape (cheap next to the ops that feed them)
+            ax_tensor *ta = ax_empty(out->ndim, out->shape), *tb = ax_empty(out->ndim, out->shape);
+            ax_tensor *zero = ax_zeros(0, NULL);
+            binary_kernel(OP_ADD, a, zero, ta);
+            binary_kernel(OP_ADD, b, zero, tb);
+            const float *va = ta->data, *vb = tb->data;
+            for (int64_t i = 0; i < len; i++) {
+                switch (op) {
+                case OP_SUB: tmp[i] = -g[i]; break;
+                case OP_MUL: tmp[i] = g[i] * (which == 0 ? vb[i] : va[i]); break;
+                default: tmp[i] = which == 0 ? g[i] / vb[i] : -g[i] * va[i] / (vb[i] * vb[i]); break;
+                }
+            }
+            src = tmp;
+        }
+        if (ax_same_shape(x, out)) {
+            for (int64_t i = 0; i < len; i++) dx[i] += src[i];
+        } else {
+            ax_reduce_to(src, out->ndim, out->shape, x, dx);
+        }
+    }
+}
+
+static ax_tensor *binary(binary_op op, const char *name, ax_tensor *a, ax_tensor *b) {
+    int ndim;
+    int64_t shape[AX_MAX_DIMS];
+    ax_broadcast_shape(a, b, &ndim, shape);
+    ax_tensor *out = ax_empty(ndim, shape);
+    binary_kernel(op, a, b, out);
+    ax_node *n = AX_RECORD(name, binary_backward, out, a, b);
+    if (n) n->iarg[0] = op;
+    return out;
+}
+
+ax_tensor *ax_add(ax_tensor *a, ax_tensor *b) { return binary(OP_ADD, "add", a, b); }
+ax_tensor *ax_sub(ax_tensor *a, ax_tensor *b) { return binary(OP_SUB, "sub", a, b); }
+ax_tensor *ax_mul(ax_tensor *a, ax_tensor *b) { return binary(OP_MUL, "mul", a, b); }
+ax_tensor *ax_div(ax_tensor *a, ax_tensor *b) { return binary(OP_DIV, "div", a, b); }
