@@ -2,6 +2,7 @@
 #include "autograd/tape.h"
 #include "axon/ops.h"
 #include "ops/broadcast.h"
+#include "ops/strided.h"
 
 #include <stdlib.h>
 
@@ -26,11 +27,12 @@ static void binary_kernel(binary_op op, const ax_tensor *a, const ax_tensor *b, 
         for (int64_t i = 0; i < n; i++) po[i] = apply(op, pa[i], pb[i]);
         return;
     }
-    int64_t sa[AX_MAX_DIMS], sb[AX_MAX_DIMS];
+    int64_t sa[AX_MAX_DIMS], sb[AX_MAX_DIMS], sh[AX_MAX_DIMS];
     ax_broadcast_strides(a, out->ndim, out->shape, sa);
     ax_broadcast_strides(b, out->ndim, out->shape, sb);
-    int64_t sh[AX_MAX_DIMS];
-    for (int d = 0; d < AX_MAX_DIMS; d++) sh[d] = d < out->ndim ? out->shape[d] : 1;
+    ax_right_align(out->ndim, sa, 0, sa); // inner loop along the output's last dim
+    ax_right_align(out->ndim, sb, 0, sb);
+    ax_right_align(out->ndim, out->shape, 1, sh);
     int64_t rows = sh[0] * sh[1] * sh[2];
 #pragma omp parallel for if (n > 65536)
     for (int64_t r = 0; r < rows; r++) {

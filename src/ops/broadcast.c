@@ -1,5 +1,6 @@
 /* Broadcasting: shapes, strides and the reduction that undoes it in backward. */
 #include "ops/broadcast.h"
+#include "ops/strided.h"
 
 #include <string.h>
 
@@ -35,7 +36,8 @@ void ax_reduce_to(const float *g, int ndim, const int64_t *shape, const ax_tenso
     }
     int64_t st[AX_MAX_DIMS], sh[AX_MAX_DIMS];
     ax_broadcast_strides(&layout, ndim, shape, st);
-    for (int d = 0; d < AX_MAX_DIMS; d++) sh[d] = d < ndim ? shape[d] : 1;
+    ax_right_align(ndim, st, 0, st); // inner loop along the last dim
+    ax_right_align(ndim, shape, 1, sh);
     int64_t k = 0;
     for (int64_t i0 = 0; i0 < sh[0]; i0++)
         for (int64_t i1 = 0; i1 < sh[1]; i1++)

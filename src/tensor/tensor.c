@@ -91,13 +91,19 @@ void ax_copy_to_f32(const ax_tensor *t, float *dst) {
         memcpy(dst, src, (size_t)ax_numel(t) * sizeof(float));
         return;
     }
-    const int64_t *s = t->shape, *st = t->stride; // unused trailing dims have size 1
+    int64_t s[AX_MAX_DIMS], st[AX_MAX_DIMS]; // right-aligned: the inner loop runs along the last dim
+    int pad = AX_MAX_DIMS - t->ndim;
+    for (int d = 0; d < AX_MAX_DIMS; d++) {
+        s[d] = d < pad ? 1 : t->shape[d - pad];
+        st[d] = d < pad ? 0 : t->stride[d - pad];
+    }
     int64_t k = 0;
     for (int64_t i0 = 0; i0 < s[0]; i0++)
         for (int64_t i1 = 0; i1 < s[1]; i1++)
-            for (int64_t i2 = 0; i2 < s[2]; i2++)
-                for (int64_t i3 = 0; i3 < s[3]; i3++)
-                    dst[k++] = src[i0 * st[0] + i1 * st[1] + i2 * st[2] + i3 * st[3]];
+            for (int64_t i2 = 0; i2 < s[2]; i2++) {
+                const float *row = src + i0 * st[0] + i1 * st[1] + i2 * st[2];
+                for (int64_t i3 = 0; i3 < s[3]; i3++) dst[k++] = row[i3 * st[3]];
+            }
 }
 
 /* ---- step-arena creation ---- */
