@@ -36,10 +36,27 @@ static void copy_backward(ax_node *n) {
     for (int64_t i = 0, len = ax_numel(n->out); i < len; i++) dx[i] += g[i];
 }
 
+// dst (contiguous) = x's elements in row-major order, for a tensor of any dtype and strides
+static void gather(const ax_tensor *x, void *dst) {
+    if (x->dtype == AX_F32) {
+        ax_copy_to_f32(x, dst);
+        return;
+    }
+    size_t esz = ax_dtype_size(x->dtype);
+    const char *src = x->data;
+    char *out = dst;
+    const int64_t *s = x->shape, *st = x->stride; // unused trailing dims have size 1
+    for (int64_t i0 = 0; i0 < s[0]; i0++)
+        for (int64_t i1 = 0; i1 < s[1]; i1++)
+            for (int64_t i2 = 0; i2 < s[2]; i2++)
+                for (int64_t i3 = 0; i3 < s[3]; i3++, out += esz)
+                    memcpy(out, src + (size_t)(i0 * st[0] + i1 * st[1] + i2 * st[2] + i3 * st[3]) * esz, esz);
+}
+
 ax_tensor *ax_contiguous(ax_tensor *x) {
     if (ax_is_contiguous(x)) return x;
-    ax_tensor *y = ax_empty(x->ndim, x->shape);
-    ax_copy_to_f32(x, y->data);
+    ax_tensor *y = ax_empty_dtype(x->dtype, x->ndim, x->shape);
+    gather(x, y->data);
     AX_RECORD("contiguous", copy_backward, y, x);
     return y;
 }
@@ -127,14 +144,18 @@ ax_tensor *ax_reshape(ax_tensor *x, int ndim, const int64_t *shape) {
     int infer = -1;
     for (int d = 0; d < ndim; d++) {
         dims[d] = shape[d];
+        AX_ASSERT(shape[d] >= -1, "reshape of %s: invalid size %lld in dim %d", ax_shape_str(x), (long long)shape[d], d);
         if (shape[d] == -1) {
-            AX_ASSERT(infer < 0, "reshape: more than one -1");
+            AX_ASSERT(infer < 0, "reshape of %s: more than one -1", ax_shape_str(x));
             infer = d;
         } else {
             known *= shape[d];
         }
     }
-    if (infer >= 0) dims[infer] = known ? ax_numel(x) / known : 0;
+    if (infer >= 0) {
+        AX_ASSERT(known > 0, "reshape of %s: the size of the -1 dim is ambiguous next to a 0", ax_shape_str(x));
+        dims[infer] = ax_numel(x) / known;
+    }
     int64_t total = 1;
     for (int d = 0; d < ndim; d++) total *= dims[d];
     AX_ASSERT(total == ax_numel(x), "cannot reshape %s into %d dims with %lld elements", ax_shape_str(x), ndim, (long long)total);

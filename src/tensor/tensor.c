@@ -29,6 +29,7 @@ static int64_t shape_numel(int ndim, const int64_t *shape) {
 int64_t ax_numel(const ax_tensor *t) { return shape_numel(t->ndim, t->shape); }
 
 bool ax_is_contiguous(const ax_tensor *t) {
+    if (ax_numel(t) == 0) return true;
     int64_t expected = 1;
     for (int d = t->ndim - 1; d >= 0; d--) {
         if (t->shape[d] != 1 && t->stride[d] != expected) return false;
