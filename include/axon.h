@@ -6,7 +6,8 @@
  *   ops       differentiable operations
  *   nn        parameters, initialisers, layers
  *   optim     SGD / Adam / AdamW, LR schedules, clipping
- *   io        safetensors, atomic files */
+ *   io        safetensors, atomic files
+ *   models    complete models (XOR demo today) */
 #ifndef AXON_H
 #define AXON_H
 
@@ -17,5 +18,6 @@
 #include "axon/nn.h"
 #include "axon/optim.h"
 #include "axon/io.h"
+#include "axon/models.h"
 
 #endif

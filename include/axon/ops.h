@@ -57,6 +57,13 @@ ax_tensor *ax_softmax(ax_tensor *x, int dim);      // e^x / Σ e^x along dim
 ax_tensor *ax_log_softmax(ax_tensor *x, int dim);  // x − log Σ e^x along dim
 ax_tensor *ax_layernorm(ax_tensor *x, ax_tensor *w, ax_tensor *b, float eps); // over the last dim; w, b (C) may be NULL
 
+/* ---- attention --------------------------------------------------------------------------------------
+ * Fused scaled dot-product attention: softmax(q·kᵀ·scale + mask)·v, tiled with an online softmax so the
+ * (Tq × Tk) score matrix is never materialised (flash-attention style); backward recomputes the tiles.
+ * q (B, H, Tq, D), k and v (B, H, Tk, D) → (B, H, Tq, D). causal: query i sees keys j ≤ i + (Tk − Tq).
+ * key_keep: BOOL (B, Tk), false = padding key that nobody attends to; NULL = all keys valid. */
+ax_tensor *ax_attention(ax_tensor *q, ax_tensor *k, ax_tensor *v, ax_tensor *key_keep, bool causal, float scale);
+
 /* ---- lookup, selection, combination ---------------------------------------------------------------- */
 ax_tensor *ax_embedding(ax_tensor *weight, ax_tensor *idx);           // weight (V, C), idx I32 (…) → (…, C)
 ax_tensor *ax_index_select(ax_tensor *x, int dim, ax_tensor *idx);     // idx I32 (n) → x with dim of size n

@@ -1,26 +1,61 @@
 /* axon — the command-line tool: `axon <command> [options]`. */
 #include "axon.h"
+#include "cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
+static const struct {
+    const char *name;                 // the command word
+    int (*run)(int argc, char **argv); // gets the words after the command
+    const char *summary;              // one line for `axon --help`
+} commands[] = {
+    {"demo", cmd_demo, "run a built-in demonstration (xor)"},
+};
+#define N_COMMANDS ((int)(sizeof commands / sizeof *commands))
+
 static void print_usage(FILE *fp) {
-    fprintf(fp, "usage: axon <command> [options]\n"
-                "\n"
-                "commands:\n"
-                "  help [command]   show help for a command\n"
-                "  --version        print the version\n");
+    fprintf(fp, "axon %s — deep learning from a neuron to GPT, in C\n\nusage: axon <command> [options]\n\ncommands:\n",
+            ax_version());
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "  %-10s %s\n  %-10s %s\n\n`axon <command> --help` lists a command's options and defaults.\n", "help",
+            "help [command]: show a command's help", "--version", "print the version");
+}
+
+static int find_command(const char *name) {
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return i;
+    return -1;
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-        print_usage(stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
     }
-    if (strcmp(argv[1], "--version") == 0) {
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("axon %s\n", ax_version());
         return 0;
     }
-    fprintf(stderr, "axon: unknown command '%s' (see axon --help)\n", argv[1]);
-    return 2;
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || (strcmp(cmd, "help") == 0 && argc == 2)) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        int i = find_command(argv[2]);
+        if (i < 0) {
+            fprintf(stderr, "axon: unknown command '%s' (see axon --help)\n", argv[2]);
+            return 2;
+        }
+        char *help[] = {"--help"};
+        return commands[i].run(1, help);
+    }
+    int i = find_command(cmd);
+    if (i < 0) {
+        fprintf(stderr, "axon: unknown command '%s' (see axon --help)\n", cmd);
+        return 2;
+    }
+    ax_set_threads(0);
+    return commands[i].run(argc - 2, argv + 2);
 }

@@ -1,0 +1,8 @@
+/* The axon commands: each `cmd_<name>` takes the words after its name and returns the exit code
+ * (0 ok, 1 bad input or data, 2 wrong usage). */
+#ifndef AX_CLI_H
+#define AX_CLI_H
+
+int cmd_demo(int argc, char **argv);
+
+#endif
