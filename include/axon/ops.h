@@ -82,7 +82,8 @@ typedef struct {
     ax_reduction reduction;  // mean over non-ignored targets, sum, or per-row (N)
 } ax_ce_opts;
 #define AX_CE_DEFAULTS ((ax_ce_opts){.ignore_index = -100, .label_smoothing = 0.0f, .reduction = AX_REDUCE_MEAN})
-ax_tensor *ax_cross_entropy(ax_tensor *logits, ax_tensor *target, ax_ce_opts opts); // logits (N, C), target I32 (N)
+// logits (N, C), target I32 (N). As PyTorch: a mean over zero non-ignored targets is NaN (gradient 0).
+ax_tensor *ax_cross_entropy(ax_tensor *logits, ax_tensor *target, ax_ce_opts opts);
 ax_tensor *ax_mse_loss(ax_tensor *pred, ax_tensor *target, ax_reduction reduction);  // (pred − target)²
 ax_tensor *ax_bce_with_logits(ax_tensor *logits, ax_tensor *target, ax_reduction reduction); // −[t·log σ(x) + (1−t)·log(1−σ(x))], stable
 
