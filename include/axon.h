@@ -6,8 +6,11 @@
  *   ops       differentiable operations
  *   nn        parameters, initialisers, layers
  *   optim     SGD / Adam / AdamW, LR schedules, clipping
- *   io        safetensors, atomic files
- *   models    complete models (XOR demo today) */
+ *   io        safetensors, atomic files, checkpoints, metrics logs, SVG plots
+ *   data      IDX files (MNIST), image sets, PGM images, shuffling
+ *   tokenize  char-level and byte-level BPE tokenizers (GPT-2 exact), BPE trainer
+ *   models    complete models (XOR demo, MLP image classifier, GPT-2: axon/gpt.h)
+ *   sample    next-token sampling (greedy, temperature, top-k, top-p, repetition penalty) */
 #ifndef AXON_H
 #define AXON_H
 
@@ -18,6 +21,10 @@
 #include "axon/nn.h"
 #include "axon/optim.h"
 #include "axon/io.h"
+#include "axon/data.h"
+#include "axon/tokenize.h"
 #include "axon/models.h"
+#include "axon/gpt.h"
+#include "axon/sample.h"
 
 #endif

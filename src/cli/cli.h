@@ -4,5 +4,12 @@
 #define AX_CLI_H
 
 int cmd_demo(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_ppl(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_tokenizer(int argc, char **argv);
 
 #endif

@@ -11,6 +11,13 @@ static const struct {
     const char *summary;              // one line for `axon --help`
 } commands[] = {
     {"demo", cmd_demo, "run a built-in demonstration (xor)"},
+    {"train", cmd_train, "train a model from scratch (mlp)"},
+    {"eval", cmd_eval, "accuracy of a classifier checkpoint on a test set"},
+    {"predict", cmd_predict, "classify images with a classifier checkpoint"},
+    {"generate", cmd_generate, "continue a prompt with a GPT checkpoint"},
+    {"ppl", cmd_ppl, "perplexity / bits per char of a text under a GPT checkpoint"},
+    {"import", cmd_import, "import a Hugging Face GPT-2 checkpoint"},
+    {"tokenizer", cmd_tokenizer, "encode / decode text with GPT-2 BPE or a trained tokenizer; train one"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof *commands))
 

@@ -1,6 +1,9 @@
-/* Option parsing for the CLI (see options.h). */
+/* Option parsing for the CLI (see options.h). `--config FILE.json` sets options from a JSON object first;
+ * the command line then overrides them. */
 #include "cli/options.h"
+#include "axon/io.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,12 @@ static void print_default(const cli_option *o) {
     }
 }
 
+static const cli_option *find_option(const cli_command_spec *spec, const char *name, size_t len) {
+    for (int k = 0; k < spec->n_opts; k++)
+        if (strlen(spec->opts[k].name) == len && strncmp(spec->opts[k].name, name, len) == 0) return &spec->opts[k];
+    return NULL;
+}
+
 void cli_print_help(const cli_command_spec *spec) {
     printf("usage: %s\n%s\n\noptions:\n", spec->usage, spec->summary);
     for (int i = 0; i < spec->n_opts; i++) {
@@ -28,6 +37,8 @@ void cli_print_help(const cli_command_spec *spec) {
         print_default(o);
         putchar('\n');
     }
+    if (!find_option(spec, "config", 6))
+        printf("  %-22s %s\n", "--config FILE", "read options from a JSON object ({\"lr\": 0.01, ...}); the command line wins");
     printf("  %-22s %s\n", "--help", "show this help");
 }
 
@@ -55,14 +66,110 @@ static int set_value(const cli_command_spec *spec, const cli_option *o, const ch
     return 2;
 }
 
+/* ---- --config FILE.json ---- */
+
+static cJSON *kept[8]; // parsed config files: string options point into them until exit
+static int n_kept;
+
+static void free_kept(void) {
+    for (int i = 0; i < n_kept; i++) cJSON_Delete(kept[i]);
+    n_kept = 0;
+}
+
+// the option a config key names: its exact name, or with '_' for '-' ("batch_size")
+static const cli_option *option_for_key(const cli_command_spec *spec, const char *key) {
+    char name[64];
+    size_t len = strlen(key);
+    if (len >= sizeof name) return NULL;
+    for (size_t i = 0; i <= len; i++) name[i] = key[i] == '_' ? '-' : key[i];
+    return strcmp(name, "config") == 0 ? NULL : find_option(spec, name, len);
+}
+
+static int apply_json_value(const cli_command_spec *spec, const cli_option *o, const cJSON *v, const char *path) {
+    if (cJSON_IsString(v) && o->kind != OPT_FLAG) return set_value(spec, o, v->valuestring);
+    bool integral = cJSON_IsNumber(v) && v->valuedouble == (double)(int64_t)v->valuedouble;
+    switch (o->kind) {
+    case OPT_INT:
+        if (!integral) break;
+        *(int64_t *)o->dest = (int64_t)v->valuedouble;
+        return 0;
+    case OPT_FLOAT:
+        if (!cJSON_IsNumber(v)) break;
+        *(double *)o->dest = v->valuedouble;
+        return 0;
+    case OPT_FLAG:
+        if (!cJSON_IsBool(v)) break;
+        *(bool *)o->dest = cJSON_IsTrue(v);
+        return 0;
+    case OPT_STRING: break;
+    }
+    static const char *const want[] = {"an integer", "a number", "a string", "true or false"};
+    fprintf(stderr, "axon: %s: \"%s\" must be %s\n", path, v->string, want[o->kind]);
+    return 2;
+}
+
+// applies every member of the JSON object in path; 1 if the file is unreadable or not an object, 2 on a bad key
+static int load_config(const cli_command_spec *spec, const char *path) {
+    void *text;
+    size_t len;
+    if (ax_read_file(path, 1u << 20, &text, &len) != AX_OK) {
+        fprintf(stderr, "axon: --config: %s\n", ax_last_error());
+        return 1;
+    }
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(root) || n_kept == (int)(sizeof kept / sizeof *kept)) {
+        fprintf(stderr, "axon: --config %s: not a JSON object of option values\n", path);
+        cJSON_Delete(root);
+        return 1;
+    }
+    if (n_kept == 0) atexit(free_kept);
+    kept[n_kept++] = root;
+    for (const cJSON *v = root->child; v; v = v->next) {
+        const cli_option *o = option_for_key(spec, v->string);
+        if (!o) {
+            fprintf(stderr, "axon: %s: unknown option \"%s\" (see %s --help)\n", path, v->string, spec->usage);
+            return 2;
+        }
+        int rc = apply_json_value(spec, o, v, path);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+// the FILE of a "--config FILE" / "--config=FILE" in argv (NULL if none; "" if the value is missing)
+static const char *config_arg(int argc, char **argv) {
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--config=", 9) == 0) path = argv[i] + 9;
+        else if (strcmp(argv[i], "--config") == 0) path = i + 1 < argc ? argv[++i] : "";
+    }
+    return path;
+}
+
+/* ---- the command line ---- */
+
 int cli_parse(const cli_command_spec *spec, int argc, char **argv, const char **positional, int max_positional,
               int *n_positional) {
     *n_positional = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+    bool own_config = find_option(spec, "config", 6) != NULL; // the command has its own --config option
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             cli_print_help(spec);
             return CLI_EXIT_HELP;
+        }
+    const char *config = own_config ? NULL : config_arg(argc, argv);
+    if (config && !*config) {
+        fprintf(stderr, "axon: --config needs a JSON file (usage: %s)\n", spec->usage);
+        return 2;
+    }
+    int rc = config ? load_config(spec, config) : 0;
+    if (rc) return rc;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!own_config && (strcmp(arg, "--config") == 0 || strncmp(arg, "--config=", 9) == 0)) {
+            i += arg[8] == '\0'; // skip the file name too
+            continue;
         }
         if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
             if (*n_positional >= max_positional) {
@@ -74,9 +181,7 @@ int cli_parse(const cli_command_spec *spec, int argc, char **argv, const char **
         }
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const cli_option *o = NULL;
-        for (int k = 0; k < spec->n_opts; k++)
-            if (strlen(spec->opts[k].name) == len && strncmp(spec->opts[k].name, name, len) == 0) o = &spec->opts[k];
+        const cli_option *o = find_option(spec, name, len);
         if (!o) {
             fprintf(stderr, "axon: unknown option '--%.*s' (see %s --help)\n", (int)len, name, spec->usage);
             return 2;
@@ -94,7 +199,7 @@ int cli_parse(const cli_command_spec *spec, int argc, char **argv, const char **
             fprintf(stderr, "axon: --%s needs a value (usage: %s)\n", o->name, spec->usage);
             return 2;
         }
-        int rc = set_value(spec, o, value);
+        rc = set_value(spec, o, value);
         if (rc) return rc;
     }
     return 0;

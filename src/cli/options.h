@@ -1,4 +1,5 @@
-/* Option parsing shared by every axon command: `--name value`, `--name=value`, `--flag`, `--help`. */
+/* Option parsing shared by every axon command: `--name value`, `--name=value`, `--flag`, `--help`,
+ * `--config FILE.json`. */
 #ifndef AX_CLI_OPTIONS_H
 #define AX_CLI_OPTIONS_H
 
@@ -22,8 +23,10 @@ typedef struct {
 } cli_command_spec;
 
 /* Parses argv[0..argc) (argv[0] is the first word after the command). Positional words are collected into
- * positional (up to max_positional). Returns 0 to go on, CLI_EXIT_HELP after printing --help (exit 0),
- * or 2 after printing a one-line usage error. */
+ * positional (up to max_positional). `--config FILE.json` (unless the command declares its own "config"
+ * option) first sets options from the JSON object's members ("batch_size" may stand for "batch-size"); the
+ * command line then wins. Returns 0 to go on, CLI_EXIT_HELP after printing --help (exit 0), 1 after a one-line
+ * error about an unreadable config file, or 2 after printing a one-line usage error. */
 #define CLI_EXIT_HELP (-1)
 int cli_parse(const cli_command_spec *spec, int argc, char **argv, const char **positional, int max_positional,
               int *n_positional);

@@ -86,8 +86,11 @@ static float f16_to_f32(uint16_t h) {
     return f;
 }
 
-/* Entry data (f32, bf16 or f16, possibly unaligned) into n floats. */
-static void entry_to_f32(const ax_st_entry *e, float *dst, int64_t n) {
+/* Entry data (f32, bf16 or f16, possibly unaligned) into its numel floats. */
+void ax_st_entry_to_f32(const ax_st_entry *e, float *dst) {
+    int64_t n = (int64_t)(e->nbytes / ax_dtype_size(e->dtype));
+    AX_ASSERT(e->dtype == AX_F32 || e->dtype == AX_BF16 || e->dtype == AX_F16, "tensor '%s' of dtype %s is not a float",
+              e->name, ax_dtype_name(e->dtype));
     if (n == 0) return; // dst may be NULL
     if (e->dtype == AX_F32) {
         memcpy(dst, e->data, e->nbytes);
@@ -106,7 +109,7 @@ int ax_params_load(ax_params *p, const char *path) {
     int rc = check_file(p, st, path);
     for (int i = 0; rc == AX_OK && i < p->n; i++) {
         ax_tensor *t = p->items[i].t;
-        entry_to_f32(ax_safetensors_find(st, p->items[i].name), ax_f32(t), ax_numel(t));
+        ax_st_entry_to_f32(ax_safetensors_find(st, p->items[i].name), ax_f32(t));
     }
     ax_safetensors_free(st);
     return rc;

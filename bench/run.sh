@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Benchmarks against PyTorch. Usage: bench/run.sh NAME
+#   gemm  axon's GEMM (bench/gemm.c) vs torch.mm (tools/bench_gemm_torch.py) on square and GPT-2 shapes,
+#         1 and 2 threads; axon with OMP_WAIT_POLICY unset and PASSIVE. Ends with one RESULT line:
+#         gemm_square_min_ratio  min axon/PyTorch over square 512, 1024, 2048 with 2 threads
+#         gemm_gpt_min_ratio     min axon/PyTorch over the GPT shapes (forward, dX, dW) with 2 threads
+#         gemm_1t_ratio          min axon/PyTorch over square 512, 1024, 2048 with 1 thread
+#   mlp   one training epoch of the 784-256-128-10 MLP (batch 128, Adam) on Fashion-MNIST, axon (bench/mlp.c,
+#         OMP_WAIT_POLICY unset and PASSIVE, best of 3) vs PyTorch (tools/bench_mlp_torch.py, best of 2), 2 threads.
+#         Ends with: RESULT mlp_speed_ratio=<axon samples/s with OMP_WAIT_POLICY unset / PyTorch samples/s>
+# Builds Release into build-bench/ when needed. Timings are best-of-several (see the two programs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=${1:?usage: bench/run.sh NAME   (NAME: gemm, mlp)}
+build=build-bench
+
+build_target() {
+    mkdir -p "$build"
+    local log="$build/bench-build.log"
+    { cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release && cmake --build "$build" -j"$(nproc)" --target "$1"; } \
+        >"$log" 2>&1 || { cat "$log"; exit 1; }
+}
+
+# Joins axon (default, PASSIVE) and torch lines by shape and thread count; prints the table and RESULT.
+gemm_table() {
+    awk '
+    function min(a, b) { return a < b ? a : b }
+    FNR == 1 { file++ }
+    $1 == "axon" && file == 1 { key = $2 " " $7; axon[key] = $8; keys[++n] = key; desc[$2] = $3 " " $4 "x" $5 "x" $6 }
+    $1 == "axon" && file == 2 { passive[$2 " " $7] = $8 }
+    $1 == "torch" { torch[$2 " " $7] = $8 }
+    END {
+        printf "%-9s %-3s %-16s %3s %10s %10s %10s %7s\n", "shape", "op", "MxNxK", "thr", "axon", "axon-PASV", "torch", "ratio"
+        sq = gpt = one = 1e9
+        for (i = 1; i <= n; i++) {
+            split(keys[i], p, " ")
+            r = torch[keys[i]] > 0 ? axon[keys[i]] / torch[keys[i]] : 0
+            split(desc[p[1]], d, " ")
+            printf "%-9s %-3s %-16s %3s %10.1f %10.1f %10.1f %7.2f\n", p[1], d[1], d[2], p[2], axon[keys[i]],
+                   passive[keys[i]], torch[keys[i]], r
+            if (p[1] ~ /^sq(512|1024|2048)$/) { if (p[2] == 2) sq = min(sq, r); if (p[2] == 1) one = min(one, r) }
+            if (p[1] ~ /_(fwd|dx|dw)$/ && p[2] == 2) gpt = min(gpt, r)
+        }
+        printf "(GFLOP/s; ratio = axon with OMP_WAIT_POLICY unset / torch)\n"
+        printf "RESULT gemm_square_min_ratio=%.2f gemm_gpt_min_ratio=%.2f gemm_1t_ratio=%.2f\n", sq, gpt, one
+    }' "$@"
+}
+
+run_gemm() {
+    build_target bench_gemm
+    local tmp
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    "$build/bench/gemm" --list >"$tmp/shapes"
+    echo "# $(date -u +%F), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "# axon:    OMP_WAIT_POLICY unset, then OMP_WAIT_POLICY=PASSIVE"
+    echo "# PyTorch: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/bench_gemm_torch.py"
+    env -u OMP_WAIT_POLICY "$build/bench/gemm" >"$tmp/axon"
+    OMP_WAIT_POLICY=PASSIVE "$build/bench/gemm" >"$tmp/axon_passive"
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE \
+        /usr/bin/python3 tools/bench_gemm_torch.py "$tmp/shapes" >"$tmp/torch"
+    grep -h '^#' "$tmp/axon" "$tmp/torch"
+    gemm_table "$tmp/axon" "$tmp/axon_passive" "$tmp/torch"
+}
+
+# The highest samples/s (4th field) of N runs of a command printing "<who> mlp <threads> <samples/s> ...".
+best_of() {
+    local n=$1 best="" line
+    shift
+    for ((i = 0; i < n; i++)); do
+        line=$("$@" | grep ' mlp ')
+        if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN { split(a, x); split(b, y); exit !(x[4] > y[4]) }'; then
+            best=$line
+        fi
+    done
+    echo "$best"
+}
+
+run_mlp() {
+    build_target bench_mlp
+    local data=${AXON_MLP_DATA:-/usr/share/datasets/fashion-mnist} axon passive torch
+    echo "# $(date -u +%F), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "# 784-256-128-10 ReLU, batch 128, Adam, one epoch of 60000 images; <who> mlp <threads> <samples/s> <s> <loss>"
+    axon=$(best_of 3 env -u OMP_WAIT_POLICY "$build/bench/mlp" "$data" 2)
+    passive=$(best_of 3 env OMP_WAIT_POLICY=PASSIVE "$build/bench/mlp" "$data" 2)
+    torch=$(best_of 2 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE \
+        /usr/bin/python3 tools/bench_mlp_torch.py "$data" 2)
+    printf '%s   (OMP_WAIT_POLICY unset)\n%s   (OMP_WAIT_POLICY=PASSIVE)\n%s   (OMP_WAIT_POLICY=PASSIVE)\n' \
+        "$axon" "$passive" "$torch"
+    awk -v a="$axon" -v p="$passive" -v t="$torch" 'BEGIN {
+        split(a, x); split(p, y); split(t, z)
+        printf "axon %.0f samples/s (PASSIVE %.0f), PyTorch %.0f samples/s: %.2fx (PASSIVE %.2fx)\n", x[4], y[4], z[4],
+               x[4] / z[4], y[4] / z[4]
+        printf "RESULT mlp_speed_ratio=%.2f\n", x[4] / z[4]
+    }'
+}
+
+case "$name" in
+gemm) run_gemm ;;
+mlp) run_mlp ;;
+*)
+    echo "bench/run.sh: unknown benchmark '$name' (known: gemm, mlp)" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,32 @@
+/* `axon train <model> [options]`: train a model from scratch. Each model has its own trainer and options. */
+#include "cli/cli.h"
+#include "cli/train.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;                  // the model word
+    int (*run)(int argc, char **argv); // gets the words after it
+    const char *summary;               // one line for `axon train --help`
+} trainers[] = {
+    {"mlp", train_mlp, "multi-layer perceptron image classifier (Fashion-MNIST, MNIST: IDX files)"},
+};
+#define N_TRAINERS ((int)(sizeof trainers / sizeof *trainers))
+
+static void print_models(FILE *fp) {
+    fprintf(fp, "usage: axon train <model> [options]\n\nmodels:\n");
+    for (int i = 0; i < N_TRAINERS; i++) fprintf(fp, "  %-10s %s\n", trainers[i].name, trainers[i].summary);
+    fprintf(fp, "\n`axon train <model> --help` lists the model's options and defaults.\n");
+}
+
+int cmd_train(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        print_models(argc < 1 ? stderr : stdout);
+        return argc < 1 ? 2 : 0;
+    }
+    for (int i = 0; i < N_TRAINERS; i++)
+        if (strcmp(argv[0], trainers[i].name) == 0) return trainers[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "axon: unknown model '%s' for train (see axon train --help)\n", argv[0]);
+    return 2;
+}

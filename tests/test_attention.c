@@ -1,0 +1,158 @@
+/* Fused attention: forward and the three gradients against PyTorch's explicit composition (causal or not,
+ * Tq ≠ Tk, key padding, rows that see no key, D = 8/16/64, T = 1, 7, 65, 130, transposed-view inputs) with
+ * finite differences, on both the AVX-512 and the portable kernels; then larger random cases against axon's
+ * own composed ops (matmul, transpose, masked_fill, softmax, mul_scalar), on one and several threads. */
+#include "autograd/tape.h"
+#include "backend/cpu/attention_kernels.h"
+#include "check.h"
+#include "fixture.h"
+#include "op_check.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- against PyTorch (tools/fixtures/attention.py) ---- */
+
+typedef struct {
+    fx *f;          // the fixture
+    const char *c;  // case name
+    ax_tensor *keep; // key_keep or NULL
+    bool causal;    // causal mask
+    float scale;    // score scale
+} attn_case;
+
+static ax_tensor *run_case(ax_tensor **in, void *ctx) {
+    const attn_case *k = ctx;
+    return ax_attention(fx_view(k->f, k->c, "q", in[0]), fx_view(k->f, k->c, "k", in[1]),
+                        fx_view(k->f, k->c, "v", in[2]), k->keep, k->causal, k->scale);
+}
+
+static void test_fixtures(fx *f) {
+    static const char *const cases[] = {"basic",         "causal_d16", "t1_d64",     "d64_pad",    "cross",
+                                        "cross_causal",  "more_q_causal", "pad",     "pad_causal", "t65_causal",
+                                        "t130_keys",     "heads_view"};
+    static const char *const names[] = {"q", "k", "v"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *c = cases[i];
+        attn_case k = {f, c, fx_has(f, c, "keep") ? fx_get(f, c, "keep") : NULL, fx_num(f, c, "causal") != 0,
+                       (float)fx_num(f, c, "scale")};
+        check_op_case(f, c, run_case, &k, names, 3);
+    }
+}
+
+// A row that sees no key is exactly zero and passes exactly zero gradient, not NaN.
+static void test_empty_rows(void) {
+    ax_manual_seed(3);
+    ax_tensor *q = ax_randn(AX_SHAPE(1, 2, 6, 8), 0, 1), *k = ax_randn(AX_SHAPE(1, 2, 4, 8), 0, 1);
+    ax_tensor *v = ax_randn(AX_SHAPE(1, 2, 4, 8), 0, 1);
+    ax_requires_grad(q, true);
+    ax_tensor *out = ax_attention(q, k, v, NULL, true, 0.5f); // rows 0, 1 see nothing (offset Tk − Tq = −2)
+    ax_backward_from(out, ax_ones(AX_SHAPE(1, 2, 6, 8)));
+    int bad = 0;
+    for (int64_t h = 0; h < 2; h++)
+        for (int64_t i = 0; i < 2; i++)
+            for (int64_t d = 0; d < 8; d++) {
+                int64_t at = (h * 6 + i) * 8 + d;
+                bad += ax_f32(out)[at] != 0.0f || ax_f32(q->grad)[at] != 0.0f;
+            }
+    for (int64_t i = 0; i < ax_numel(out); i++) bad += !isfinite(ax_f32(out)[i]) || !isfinite(ax_f32(q->grad)[i]);
+    CHECK(bad == 0, "rows with no visible key: %d values not zero or not finite", bad);
+    ax_arena_reset();
+}
+
+/* ---- against axon's composed ops ---- */
+
+// softmax(q·kᵀ·scale, masked)·v with −∞ where mask (BOOL (B, 1, Tq, Tk)) is true
+static ax_tensor *composed(ax_tensor *q, ax_tensor *k, ax_tensor *v, ax_tensor *mask, float scale) {
+    ax_tensor *s = ax_mul_scalar(ax_matmul(q, ax_transpose(k, -2, -1)), scale);
+    return ax_matmul(ax_softmax(ax_masked_fill(s, mask, -INFINITY), -1), v);
+}
+
+// (B, 1, Tq, Tk): true where query i must not see key j (padding, or causal j > i + Tk − Tq)
+static ax_tensor *mask_of(const uint8_t *keep, int64_t B, int64_t Tq, int64_t Tk, bool causal) {
+    ax_tensor *m = ax_empty_dtype(AX_BOOL, AX_SHAPE(B, 1, Tq, Tk));
+    uint8_t *p = m->data;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < Tq; i++)
+            for (int64_t j = 0; j < Tk; j++) p[(b * Tq + i) * Tk + j] = !keep[b * Tk + j] || (causal && j > i + Tk - Tq);
+    return m;
+}
+
+typedef struct {
+    int64_t B, H, Tq, Tk, D; // shapes
+    bool causal, view;       // causal mask; q, k, v as (B, T, H, D) leaves seen transposed
+} big_case;
+
+static ax_tensor *input(const big_case *c, int64_t T) {
+    ax_tensor *x = c->view ? ax_randn(AX_SHAPE(c->B, T, c->H, c->D), 0, 1) : ax_randn(AX_SHAPE(c->B, c->H, T, c->D), 0, 1);
+    ax_requires_grad(x, true);
+    return x;
+}
+
+static ax_tensor *heads(const big_case *c, ax_tensor *x) { return c->view ? ax_transpose(x, 1, 2) : x; }
+
+// out and the three gradients of one random case, fused vs composed, from the same inputs and the same r
+static void check_big(const big_case *c) {
+    float scale = 1.0f / sqrtf((float)c->D);
+    ax_tensor *x[3] = {input(c, c->Tq), input(c, c->Tk), input(c, c->Tk)}, *y[3];
+    for (int i = 0; i < 3; i++) {
+        y[i] = ax_empty_like(x[i]);
+        ax_copy_to_f32(x[i], ax_f32(y[i]));
+        ax_requires_grad(y[i], true);
+    }
+    uint8_t *keep = ax_arena_alloc((size_t)(c->B * c->Tk));
+    for (int64_t i = 0; i < c->B * c->Tk; i++) keep[i] = i % c->Tk == 0 || ax_rng_uniform(ax_rng_global()) > 0.15f;
+    ax_tensor *keep_t = ax_empty_dtype(AX_BOOL, AX_SHAPE(c->B, c->Tk));
+    memcpy(keep_t->data, keep, (size_t)(c->B * c->Tk));
+    ax_tensor *out = ax_attention(heads(c, x[0]), heads(c, x[1]), heads(c, x[2]), keep_t, c->causal, scale);
+    ax_tensor *r = ax_randn(4, out->shape, 0, 1);
+    ax_backward_from(out, r); // backward clears the tape: one graph at a time
+    ax_tensor *ref = composed(heads(c, y[0]), heads(c, y[1]), heads(c, y[2]), mask_of(keep, c->B, c->Tq, c->Tk, c->causal),
+                              scale);
+    ax_backward_from(ref, r);
+    char what[128];
+    snprintf(what, sizeof what, "B%lld H%lld Tq%lld Tk%lld D%lld%s%s", (long long)c->B, (long long)c->H,
+             (long long)c->Tq, (long long)c->Tk, (long long)c->D, c->causal ? " causal" : "", c->view ? " view" : "");
+    check_close(out, ref, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, what);
+    for (int i = 0; i < 3; i++) check_close(x[i]->grad, y[i]->grad, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, what);
+    ax_arena_reset();
+}
+
+static void test_big(void) {
+    static const big_case cases[] = {
+        {2, 3, 130, 130, 64, true, false}, {1, 2, 200, 77, 16, false, false}, {2, 2, 70, 150, 64, true, true},
+        {1, 1, 257, 257, 32, true, false}, {1, 12, 64, 64, 64, true, true},
+    };
+    ax_manual_seed(11);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) check_big(&cases[i]);
+}
+
+// Without grad mode nothing is recorded and the forward alone runs.
+static void test_no_grad(void) {
+    ax_manual_seed(5);
+    ax_tensor *q = ax_randn(AX_SHAPE(1, 1, 5, 8), 0, 1);
+    ax_requires_grad(q, true);
+    bool was = ax_set_grad_enabled(false);
+    ax_tensor *out = ax_attention(q, q, q, NULL, false, 1.0f);
+    ax_set_grad_enabled(was);
+    CHECK(out->node == NULL && ax_tape_len() == 0, "attention recorded without grad mode");
+    ax_arena_reset();
+}
+
+int main(void) {
+    fx *f = fx_open("attention");
+    const char *isas[] = {"avx512", "generic"};
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++) {
+        if (!ax_attn_force_isa(isas[i])) continue; // a CPU without AVX-512 tests the portable kernels only
+        test_fixtures(f);
+        test_empty_rows();
+        test_big();
+        ax_set_threads(4); // fewer heads than threads: query blocks split among tasks, partial dK, dV summed
+        test_big();
+        ax_set_threads(0);
+    }
+    ax_attn_force_isa(NULL);
+    test_no_grad();
+    fx_close(f);
+    return check_report();
+}
