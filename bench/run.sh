@@ -48,8 +48,7 @@ gemm_table() {
 
 run_gemm() {
     build_target bench_gemm
-    local tmp
-    tmp=$(mktemp -d)
+    tmp=$(mktemp -d) # global: the EXIT trap runs after this function returns
     trap 'rm -rf "$tmp"' EXIT
     "$build/bench/gemm" --list >"$tmp/shapes"
     echo "# $(date -u +%F), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,7 @@
 /* Fused attention: forward and the three gradients against PyTorch's explicit composition (causal or not,
  * Tq ≠ Tk, key padding, rows that see no key, D = 8/16/64, T = 1, 7, 65, 130, transposed-view inputs) with
  * finite differences, on both the AVX-512 and the portable kernels; then larger random cases against axon's
- * own composed ops (matmul, transpose, masked_fill, softmax, mul_scalar), on one and several threads. */
+ * own composed ops (matmul, transpose, masked_fill, softmax, mul_scalar); gradients of some inputs only. */
 #include "autograd/tape.h"
 #include "backend/cpu/attention_kernels.h"
 #include "check.h"
@@ -127,6 +127,31 @@ static void test_big(void) {
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) check_big(&cases[i]);
 }
 
+/* Gradients of only some inputs: the others are skipped (dP is not even formed when only v needs one), and
+ * what is computed matches the all-inputs run exactly. q's head dim is strided here (a (B, H, D, T) leaf seen
+ * transposed), which the op packs first. */
+static void test_some_grads(void) {
+    ax_manual_seed(9);
+    ax_tensor *qs = ax_randn(AX_SHAPE(2, 2, 16, 70), 0, 1), *k = ax_randn(AX_SHAPE(2, 2, 90, 16), 0, 1);
+    ax_tensor *v = ax_randn(AX_SHAPE(2, 2, 90, 16), 0, 1), *r = ax_randn(AX_SHAPE(2, 2, 70, 16), 0, 1);
+    ax_tensor *all[3] = {qs, k, v}, *grads[3];
+    for (int i = 0; i < 3; i++) ax_requires_grad(all[i], true);
+    ax_backward_from(ax_attention(ax_transpose(qs, 2, 3), k, v, NULL, true, 0.25f), r);
+    for (int i = 0; i < 3; i++) {
+        grads[i] = ax_empty_like(all[i]);
+        memcpy(grads[i]->data, all[i]->grad->data, (size_t)ax_numel(all[i]) * sizeof(float));
+    }
+    for (int only = 0; only < 3; only++) {
+        for (int i = 0; i < 3; i++) {
+            ax_zero_grad(all[i]);
+            ax_requires_grad(all[i], i == only);
+        }
+        ax_backward_from(ax_attention(ax_transpose(qs, 2, 3), k, v, NULL, true, 0.25f), r);
+        check_close(all[only]->grad, grads[only], 0, 0, __FILE__, __LINE__, "one input's gradient alone");
+    }
+    ax_arena_reset();
+}
+
 // Without grad mode nothing is recorded and the forward alone runs.
 static void test_no_grad(void) {
     ax_manual_seed(5);
@@ -144,14 +169,14 @@ int main(void) {
     const char *isas[] = {"avx512", "generic"};
     for (size_t i = 0; i < sizeof isas / sizeof *isas; i++) {
         if (!ax_attn_force_isa(isas[i])) continue; // a CPU without AVX-512 tests the portable kernels only
+        ax_set_threads(4); // more threads than heads: query blocks split among tasks, partial dK, dV summed
         test_fixtures(f);
         test_empty_rows();
-        test_big();
-        ax_set_threads(4); // fewer heads than threads: query blocks split among tasks, partial dK, dV summed
-        test_big();
         ax_set_threads(0);
+        test_big();
     }
     ax_attn_force_isa(NULL);
+    test_some_grads();
     test_no_grad();
     fx_close(f);
     return check_report();

@@ -68,7 +68,8 @@ static void test_slice(void) {
     ax_image_set_batch(&s, idx, 2, x, y);
     CHECK(y[0] == s.labels[3] && y[1] == s.labels[0], "batch labels %d %d", y[0], y[1]);
     bool same = true;
-    for (int j = 0; j < 784; j++) same = same && x[784 + j] == s.images[j] / 255.0f && x[j] == s.images[3 * 784 + j] / 255.0f;
+    for (int j = 0; j < 784; j++)
+        same = same && x[784 + j] == s.images[j] / 255.0f && x[j] == s.images[3 * 784 + j] / 255.0f;
     CHECK(same, "batch pixels are pixel / 255 in index order");
 
     // the same file uncompressed, under the other naming ("train-images.idx3-ubyte") reads the same
@@ -220,6 +221,28 @@ static void test_pgm(void) {
     expect_pgm("missing sample", "P2 2 1 10\n3\n", 12, "sample 1 is missing");
 }
 
+// the full data set when Debian's dataset-fashion-mnist is installed (CI installs it); skipped otherwise
+static void test_installed_dataset(void) {
+    const char *dir = "/usr/share/datasets/fashion-mnist";
+    FILE *probe = fopen("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", "rb");
+    if (!probe) {
+        printf("dataset-fashion-mnist not installed: full-data checks skipped\n");
+        return;
+    }
+    fclose(probe);
+    ax_image_set train, test;
+    CHECK(ax_image_set_load_split(dir, "train", &train) == AX_OK &&
+              ax_image_set_load_split(dir, "t10k", &test) == AX_OK,
+          "Fashion-MNIST: %s", ax_last_error());
+    CHECK(train.n == 60000 && test.n == 10000 && train.rows == 28 && test.cols == 28 && train.n_classes == 10,
+          "Fashion-MNIST sizes %lld / %lld", (long long)train.n, (long long)test.n);
+    int count[10] = {0};
+    for (int64_t i = 0; i < test.n; i++) count[test.labels[i]]++;
+    for (int c = 0; c < 10; c++) CHECK(count[c] == 1000, "test class %d: %d images", c, count[c]);
+    ax_image_set_free(&train);
+    ax_image_set_free(&test);
+}
+
 int main(void) {
     snprintf(tmp_dir, sizeof tmp_dir, "/tmp/axon_test_data_XXXXXX");
     if (!mkdtemp(tmp_dir)) return fprintf(stderr, "cannot create a temp dir\n"), 1;
@@ -228,6 +251,7 @@ int main(void) {
     test_image_set_errors();
     test_shuffle();
     test_pgm();
+    test_installed_dataset();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_dir);
     CHECK(system(cmd) == 0, "removing %s", tmp_dir);

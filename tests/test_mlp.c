@@ -53,14 +53,23 @@ static void test_config_json(void) {
         {"{\"axon_model\": \"gpt\"}", "'gpt' model"},
         {"{\"axon_model\": \"mlp\", \"hidden\": [8], \"classes\": 3, \"activation\": \"relu\"}", "\"in\" is missing"},
         {"{\"axon_model\": \"mlp\", \"in\": 4.5, \"hidden\": [8], \"classes\": 3, \"activation\": \"relu\"}", "\"in\""},
-        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8, \"x\"], \"classes\": 3, \"activation\": \"relu\"}", "hidden width 2"},
+        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8, \"x\"], \"classes\": 3, \"activation\": \"relu\"}",
+         "hidden width 2"},
         {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [0], \"classes\": 3, \"activation\": \"relu\"}", "width 0"},
-        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": 8, \"classes\": 3, \"activation\": \"relu\"}", "\"hidden\" must be a list"},
-        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 1, \"activation\": \"relu\"}", "\"classes\""},
-        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 3, \"activation\": \"elu\"}", "unknown activation"},
-        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 3, \"activation\": \"relu\", \"dropout\": 1}", "dropout"},
-        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 3, \"activation\": \"relu\", \"input_std\": 0}", "std"},
-        {"{\"axon_model\": \"mlp\", \"in\": 1000000, \"hidden\": [1000000], \"classes\": 3, \"activation\": \"relu\"}", "too many"},
+        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": 8, \"classes\": 3, \"activation\": \"relu\"}",
+         "\"hidden\" must be a list"},
+        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 1, \"activation\": \"relu\"}",
+         "\"classes\""},
+        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 3, \"activation\": \"elu\"}",
+         "unknown activation"},
+        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 3, \"activation\": \"relu\", \"dropout\": "
+         "1}",
+         "dropout"},
+        {"{\"axon_model\": \"mlp\", \"in\": 4, \"hidden\": [8], \"classes\": 3, \"activation\": \"relu\", "
+         "\"input_std\": 0}",
+         "std"},
+        {"{\"axon_model\": \"mlp\", \"in\": 1000000, \"hidden\": [1000000], \"classes\": 3, \"activation\": \"relu\"}",
+         "too many"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         CHECK(ax_mlp_config_from_json(bad[i].json, &back) == AX_ERR && strstr(ax_last_error(), bad[i].want),
@@ -110,7 +119,8 @@ static void test_gradients(void) {
         ax_mlp_config c = ax_mlp_defaults();
         c.in = 5, c.classes = 3, c.n_hidden = 2, c.hidden[0] = 4, c.hidden[1] = 4, c.act = (ax_activation)act;
         c.input_mean = 0.1f, c.input_std = 0.7f;
-        mlp_case k = {ax_mlp_new(&c), ax_randn(AX_SHAPE(6, 5), 0, 1), ax_from_i32(AX_SHAPE(6), (int32_t[]){0, 1, 2, 2, 1, 0})};
+        mlp_case k = {ax_mlp_new(&c), ax_randn(AX_SHAPE(6, 5), 0, 1),
+                      ax_from_i32(AX_SHAPE(6), (int32_t[]){0, 1, 2, 2, 1, 0})};
         ax_tensor *params[6];
         for (int i = 0; i < 6; i++) params[i] = k.m->params->items[i].t;
         int bad = ax_gradcheck(mlp_loss, &k, params, 6, GC_EPS, GC_RTOL, GC_ATOL);
@@ -161,8 +171,8 @@ static void test_one_epoch_on_slice(void) {
     CHECK(after.loss_sum < 0.6 * before.loss_sum, "test loss %.3f → %.3f", before.loss_sum / 150, after.loss_sum / 150);
     int64_t total = 0, diag = 0;
     for (int i = 0; i < 100; i++) total += conf[i], diag += i % 11 == 0 ? conf[i] : 0;
-    CHECK(total == 150 && diag == after.correct, "confusion matrix: %lld entries, %lld on the diagonal", (long long)total,
-          (long long)diag);
+    CHECK(total == 150 && diag == after.correct, "confusion matrix: %lld entries, %lld on the diagonal",
+          (long long)total, (long long)diag);
     // predictions: probabilities summing to 1 whose arg-max agrees with evaluation
     float probs[150 * 10];
     ax_mlp_predict(m, &test, NULL, test.n, probs);

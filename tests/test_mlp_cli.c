@@ -39,7 +39,9 @@ static char *slurp(const char *path) {
     return ax_read_file(path, 1u << 24, &buf, &len) == AX_OK ? buf : NULL;
 }
 
-static bool one_line_error(void) { return strncmp(out, "axon: ", 6) == 0 && strchr(out, '\n') == out + strlen(out) - 1; }
+static bool one_line_error(void) {
+    return strncmp(out, "axon: ", 6) == 0 && strchr(out, '\n') == out + strlen(out) - 1;
+}
 
 static double number_after(const char *text, const char *key) {
     const char *p = strstr(text, key);
@@ -90,8 +92,8 @@ static void test_train_eval_predict(void) {
     CHECK(epochs == 2 && lines >= 4, "metrics.jsonl: %d lines, %d with val_accuracy", lines, epochs);
     free(metrics);
     char *cfg = slurp(tmp_path("run/config.json"));
-    CHECK(cfg && strstr(cfg, "\"axon_model\":\t\"mlp\"") && strstr(cfg, "\"hidden\":\t[64]") && strstr(cfg, "Ankle boot") &&
-              strstr(cfg, "\"input_std\""),
+    CHECK(cfg && strstr(cfg, "\"axon_model\":\t\"mlp\"") && strstr(cfg, "\"hidden\":\t[64]") &&
+              strstr(cfg, "Ankle boot") && strstr(cfg, "\"input_std\""),
           "config.json: %s", cfg ? cfg : "");
     free(cfg);
 
@@ -116,10 +118,13 @@ static void test_train_eval_predict(void) {
     rc = run("predict --ckpt %s %s/t10k-images-idx3-ubyte.gz --index 148 --count 5 --json", tmp_path("run"), SLICE);
     j = cJSON_Parse(out);
     cJSON *preds = cJSON_GetObjectItem(j, "predictions"), *first = cJSON_GetArrayItem(preds, 0);
-    double p1 = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(first, "top"), 0), "probability"));
-    double p2 = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(first, "top"), 1), "probability"));
-    CHECK(rc == 0 && cJSON_GetArraySize(preds) == 2 && cJSON_GetNumberValue(cJSON_GetObjectItem(first, "index")) == 148 &&
-              p1 >= p2 && p1 <= 1 && !cJSON_GetObjectItem(first, "label"),
+    double p1 = cJSON_GetNumberValue(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(first, "top"), 0), "probability"));
+    double p2 = cJSON_GetNumberValue(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(first, "top"), 1), "probability"));
+    CHECK(rc == 0 && cJSON_GetArraySize(preds) == 2 &&
+              cJSON_GetNumberValue(cJSON_GetObjectItem(first, "index")) == 148 && p1 >= p2 && p1 <= 1 &&
+              !cJSON_GetObjectItem(first, "label"),
           "predict --json on an IDX file: %s", out);
     cJSON_Delete(j);
 }
@@ -205,7 +210,8 @@ static void test_bad_training_input(void) {
     }
     char *cfg2 = slurp(tmp_path("run/config.json")), *wts2 = slurp(tmp_path("run/model.safetensors")),
          *log2 = slurp(tmp_path("run/metrics.jsonl"));
-    CHECK(cfg && cfg2 && !strcmp(cfg, cfg2) && wts && wts2 && !memcmp(wts, wts2, 1000) && log && log2 && !strcmp(log, log2),
+    CHECK(cfg && cfg2 && !strcmp(cfg, cfg2) && wts && wts2 && !memcmp(wts, wts2, 1000) && log && log2 &&
+              !strcmp(log, log2),
           "bad input changed no file in the output directory");
     free(cfg), free(wts), free(log), free(cfg2), free(wts2), free(log2);
     int rc = run("train mlp --data /nonexistent --out %s --quiet", tmp_path("never"));
@@ -232,7 +238,8 @@ static void test_bad_checkpoints(void) {
           "copying the weights");
     free(buf);
     int rc = run("eval --ckpt %s", tmp_path("shapes"));
-    CHECK(rc == 1 && one_line_error() && strstr(out, "'fc1.weight' has shape (64, 784) in the file but the model expects (32, 784)"),
+    CHECK(rc == 1 && one_line_error() &&
+              strstr(out, "'fc1.weight' has shape (64, 784) in the file but the model expects (32, 784)"),
           "weights of another shape: %s", out);
     rc = run("predict --ckpt %s", tmp_path("shapes"));
     CHECK(rc == 1 && one_line_error() && strstr(out, "has shape"), "predict, weights of another shape: %s", out);

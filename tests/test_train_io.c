@@ -35,7 +35,8 @@ static int count(const char *text, const char *needle) {
 static bool only_final_files(const char *dir) { // no *.new / *.tmp* left behind
     DIR *d = opendir(dir);
     bool clean = d != NULL;
-    for (struct dirent *e; d && (e = readdir(d));) clean = clean && !strstr(e->d_name, ".new") && !strstr(e->d_name, ".tmp");
+    for (struct dirent *e; d && (e = readdir(d));)
+        clean = clean && !strstr(e->d_name, ".new") && !strstr(e->d_name, ".tmp");
     if (d) closedir(d);
     return clean;
 }
@@ -90,12 +91,14 @@ static void test_checkpoint(void) {
     FILE *fp = fopen(tmp_path("hf/config.json"), "w");
     fputs("{\"model_type\": \"gpt2\"}", fp);
     fclose(fp);
-    CHECK(ax_checkpoint_read_config(tmp_path("hf"), &text, model) == AX_ERR && strstr(ax_last_error(), "no \"axon_model\""),
+    CHECK(ax_checkpoint_read_config(tmp_path("hf"), &text, model) == AX_ERR &&
+              strstr(ax_last_error(), "no \"axon_model\""),
           "foreign config: %s", ax_last_error());
     fp = fopen(tmp_path("hf/config.json"), "w");
     fputs("{\"axon_model\": ", fp);
     fclose(fp);
-    CHECK(ax_checkpoint_read_config(tmp_path("hf"), &text, model) == AX_ERR && strstr(ax_last_error(), "not valid JSON"),
+    CHECK(ax_checkpoint_read_config(tmp_path("hf"), &text, model) == AX_ERR &&
+              strstr(ax_last_error(), "not valid JSON"),
           "truncated config: %s", ax_last_error());
     CHECK(ax_mkdir_p(tmp_path("hf/config.json")) == AX_ERR && strstr(ax_last_error(), "not a directory"),
           "mkdir over a file: %s", ax_last_error());

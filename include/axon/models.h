@@ -31,7 +31,7 @@ void ax_xor_train(const ax_xor_config *cfg, ax_xor_result *result, void (*log)(i
  * cross-entropy on shuffled mini-batches. Parameters "fc1.weight", "fc1.bias", …, "fc<n_hidden+1>.*", initialised
  * like nn.Linear. Inputs are pixels / 255 (ax_image_set_batch). */
 typedef enum { AX_ACT_RELU = 0, AX_ACT_TANH, AX_ACT_SIGMOID, AX_ACT_GELU } ax_activation;
-int ax_activation_parse(const char *name, ax_activation *act); // "relu" | "tanh" | "sigmoid" | "gelu" (erf); else AX_ERR
+int ax_activation_parse(const char *name, ax_activation *act); // relu, tanh, sigmoid, gelu (erf); else AX_ERR
 const char *ax_activation_name(ax_activation act);
 ax_tensor *ax_activation_apply(ax_activation act, ax_tensor *x);
 

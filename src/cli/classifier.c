@@ -67,7 +67,8 @@ void cli_mlp_describe(const ax_mlp_config *c, char *buf, size_t cap) {
     int n = snprintf(buf, cap, "%lld", (long long)c->in);
     for (int i = 0; i < c->n_hidden && n > 0 && (size_t)n < cap; i++)
         n += snprintf(buf + n, cap - (size_t)n, "-%lld", (long long)c->hidden[i]);
-    if (n > 0 && (size_t)n < cap) snprintf(buf + n, cap - (size_t)n, "-%lld %s", (long long)c->classes, ax_activation_name(c->act));
+    if (n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, "-%lld %s", (long long)c->classes, ax_activation_name(c->act));
 }
 
 int cli_check_images(const ax_mlp *m, const ax_image_set *s, const char *what) {

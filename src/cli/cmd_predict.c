@@ -111,11 +111,13 @@ static void print_prediction(const cli_classifier *c, const ax_image_set *s, int
         printf("   (label: %s, %s)", name, label == top[0] ? "correct" : "wrong");
     }
     putchar('\n');
-    for (int64_t r = 0; r < k; r++) printf("  %lld. %-14s %.4f\n", (long long)(r + 1), c->class_names[top[r]], probs[top[r]]);
+    for (int64_t r = 0; r < k; r++)
+        printf("  %lld. %-14s %.4f\n", (long long)(r + 1), c->class_names[top[r]], probs[top[r]]);
 }
 
 static int predict(const predict_opts *o, const cli_classifier *c, const ax_image_set *s) {
-    if (o->index >= s->n) return ax_error("--index %lld is past the last image (%lld images)", (long long)o->index, (long long)s->n);
+    if (o->index >= s->n)
+        return ax_error("--index %lld is past the last image (%lld images)", (long long)o->index, (long long)s->n);
     int64_t n = o->count < s->n - o->index ? o->count : s->n - o->index, C = c->mlp->cfg.classes;
     int64_t k = o->top < C ? o->top : C, *idx = malloc((size_t)n * sizeof *idx), *top = malloc((size_t)k * sizeof *top);
     float *probs = malloc((size_t)(n * C) * sizeof *probs);

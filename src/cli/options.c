@@ -38,7 +38,8 @@ void cli_print_help(const cli_command_spec *spec) {
         putchar('\n');
     }
     if (!find_option(spec, "config", 6))
-        printf("  %-22s %s\n", "--config FILE", "read options from a JSON object ({\"lr\": 0.01, ...}); the command line wins");
+        printf("  %-22s %s\n", "--config FILE",
+               "options from a JSON object ({\"option\": value, ...}); the command line wins");
     printf("  %-22s %s\n", "--help", "show this help");
 }
 

@@ -1,6 +1,7 @@
 /* Progress bars (see progress.h). On a terminal the line is redrawn at most REDRAW_HZ times a second and cut
- * to the terminal width (a wrapped line could not be redrawn); the final line replaces it in full. Elsewhere a plain line every plain_every
- * seconds keeps logs short. Both show the rate and the time left (or, at the end, the time taken). */
+ * to the terminal width (a wrapped line could not be redrawn); the final line replaces it in full. Elsewhere a
+ * plain line every plain_every seconds keeps logs short. Both show the rate and the time left (or, at the end,
+ * the time taken). */
 #include "cli/progress.h"
 
 #include <math.h>
@@ -69,7 +70,8 @@ static void draw(cli_progress *p, int64_t done, const char *stats, bool final) {
     char rate_s[32], time_s[32], tail[384], line[512];
     format_rate(rate, rate_s, sizeof rate_s);
     cli_format_duration(final ? elapsed : rate > 0 ? (double)(p->total - done) / rate : NAN, time_s, sizeof time_s);
-    snprintf(tail, sizeof tail, "  %s  %s %s/s  %s%s", stats ? stats : "", rate_s, p->unit, final ? "" : "ETA ", time_s);
+    snprintf(tail, sizeof tail, "  %s  %s %s/s  %s%s", stats ? stats : "", rate_s, p->unit, final ? "" : "ETA ",
+             time_s);
     if (p->tty) {
         int room = p->columns - 1 - (int)strlen(p->label) - (int)strlen(tail) - 8; // 8: " [", "] ", "100%"
         char bar[BAR_MAX + 16] = "";

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define VAL_BATCH 1000 // images per validation forward pass
-#define DATA_STREAM 0x9e3779b97f4a7c15ull // mixed into the seed for the data-order generator
+#define DATA_STREAM 0x9e3779b97f4a7c15ull // mixed into the seed for the data generator (the global one inits)
 
 static int parse_options(int argc, char **argv, mlp_train_opts *o) {
     *o = (mlp_train_opts){.data = CLI_DEFAULT_IMAGE_DATA, .out = "runs/mlp", .hidden = "256,128",
@@ -42,8 +42,9 @@ static int parse_options(int argc, char **argv, mlp_train_opts *o) {
         {"limit", OPT_INT, &o->limit, "use only the first N training images (0: all)"},
         {"seed", OPT_INT, &o->seed, "random seed (initial weights, data order, dropout)"},
         {"threads", OPT_INT, &o->threads, "threads (0: all cores)"},
-        {"log-every", OPT_INT, &o->log_every, "optimizer steps per metrics.jsonl line"},
-        {"class-names", OPT_STRING, &o->class_names, "auto (Fashion-MNIST names for fashion data, else 0..9) or a,b,..."},
+        {"log-every", OPT_INT, &o->log_every, "steps per metrics.jsonl line (and one at the end of each epoch)"},
+        {"class-names", OPT_STRING, &o->class_names,
+         "auto (Fashion-MNIST names for fashion data, else 0..9) or a,b,..."},
         {"quiet", OPT_FLAG, &o->quiet, "no progress output"},
         {"json", OPT_FLAG, &o->json, "print the result as JSON on stdout"},
     };
@@ -58,13 +59,14 @@ static int parse_options(int argc, char **argv, mlp_train_opts *o) {
 
 // numeric ranges; one line and exit code 2 when an option is out of range
 static int check_ranges(const mlp_train_opts *o) {
-    const char *bad = o->epochs < 1 || o->epochs > 100000     ? "--epochs must be 1..100000"
-                      : o->batch < 1 || o->batch > 65536      ? "--batch-size must be 1..65536"
-                      : !(o->lr >= 0 && o->lr < 100)          ? "--lr must be ≥ 0 (0: the optimizer's default)"
-                      : !(o->dropout >= 0 && o->dropout < 1)  ? "--dropout must be in [0, 1)"
+    const char *bad = o->epochs < 1 || o->epochs > 100000      ? "--epochs must be 1..100000"
+                      : o->batch < 1 || o->batch > 65536       ? "--batch-size must be 1..65536"
+                      : !(o->lr >= 0 && o->lr < 100)           ? "--lr must be in [0, 100) (0: the optimizer's default)"
+                      : !(o->dropout >= 0 && o->dropout < 1)   ? "--dropout must be in [0, 1)"
                       : !(o->momentum >= 0 && o->momentum < 1) ? "--momentum must be in [0, 1)"
                       : !(o->val_fraction > 0 && o->val_fraction < 1) ? "--val-fraction must be in (0, 1)"
-                      : o->limit < 0 || o->threads < 0 || o->warmup < 0 ? "--limit, --threads and --warmup-steps must be ≥ 0"
+                      : o->limit < 0 || o->threads < 0 || o->warmup < 0
+                          ? "--limit, --threads and --warmup-steps must be ≥ 0"
                       : o->log_every < 1 || o->lr_step_epochs < 1 ? "--log-every and --lr-step-epochs must be ≥ 1"
                       : !(o->min_lr >= 0) || !(o->lr_gamma > 0) || !isfinite(o->weight_decay)
                           ? "--min-lr must be ≥ 0, --lr-gamma > 0, --weight-decay a number"
@@ -88,7 +90,7 @@ static int resolve_names(mlp_trainer *t, ax_mlp_config *mc) {
     t->optim_cfg.lr = o->lr > 0 ? (float)o->lr : default_lr[k];
     t->optim_cfg.weight_decay = o->weight_decay >= 0 ? (float)o->weight_decay : k == 3 ? 0.05f : 0.0f;
     if (k == 1) t->optim_cfg.momentum = (float)o->momentum;
-    ax_lr_kind kinds[] = {AX_LR_CONSTANT, AX_LR_STEP, AX_LR_WARMUP_COSINE};
+    static const ax_lr_kind kinds[] = {AX_LR_CONSTANT, AX_LR_STEP, AX_LR_WARMUP_COSINE};
     static const char *const scheds[] = {"constant", "step", "cosine"};
     int s = 0;
     while (s < 3 && strcmp(o->schedule, scheds[s]) != 0) s++;
@@ -133,7 +135,9 @@ static int setup(mlp_trainer *t, ax_mlp_config *mc) {
     t->n_val = (int64_t)llround(o->val_fraction * (double)t->data.n);
     t->n_train = t->data.n - t->n_val;
     if (t->n_val < 1 || t->n_train < 1)
-        return ax_error("%lld training images cannot be split by --val-fraction %g", (long long)t->data.n, o->val_fraction), 1;
+        return ax_error("%lld training images cannot be split by --val-fraction %g", (long long)t->data.n,
+                        o->val_fraction),
+               1;
     mc->in = t->data.rows * t->data.cols;
     mc->classes = t->data.n_classes;
     if (ax_mlp_config_check(mc) != AX_OK) return 1;
@@ -143,13 +147,12 @@ static int setup(mlp_trainer *t, ax_mlp_config *mc) {
     if (t->sched.kind == AX_LR_WARMUP_COSINE && o->warmup >= t->sched.total_steps)
         return ax_error("--warmup-steps %lld is not below the %lld training steps", (long long)o->warmup,
                         (long long)t->sched.total_steps), 1;
-    ax_rng rng;
-    ax_rng_seed(&rng, (uint64_t)o->seed ^ DATA_STREAM);
+    ax_rng_seed(&t->data_rng, (uint64_t)o->seed ^ DATA_STREAM);
     t->order = malloc((size_t)t->data.n * sizeof *t->order);
     t->confusion = calloc((size_t)(mc->classes * mc->classes), sizeof *t->confusion);
     t->best_confusion = calloc((size_t)(mc->classes * mc->classes), sizeof *t->best_confusion);
     if (!t->order || !t->confusion || !t->best_confusion) return ax_error("out of memory"), 1;
-    ax_permutation(&rng, t->order, t->data.n);
+    ax_permutation(&t->data_rng, t->order, t->data.n);
     if (strcmp(o->normalize, "standard") == 0) pixel_stats(t, mc);
     ax_manual_seed((uint64_t)o->seed);
     t->mlp = ax_mlp_new(mc);
@@ -174,18 +177,18 @@ static void log_window(mlp_trainer *t, const ax_class_stats *s) {
 
 static void on_batch(const ax_class_stats *s, void *ctx) {
     mlp_trainer *t = ctx;
-    if (ax_optim_steps(t->opt) % t->o.log_every == 0 || s->n == t->n_train) log_window(t, s);
+    if (s->n / t->o.batch % t->o.log_every == 0 || s->n == t->n_train) log_window(t, s); // counted per epoch
     char stats[96];
     snprintf(stats, sizeof stats, "loss %.4f acc %.4f", s->loss_sum / (double)s->n, (double)s->correct / (double)s->n);
     cli_progress_update(&t->bar, s->n, stats);
 }
 
 // one epoch: train, validate, keep the best, log and plot; 1 after a one-line error
-static int run_epoch(mlp_trainer *t, ax_rng *rng) {
+static int run_epoch(mlp_trainer *t) {
     int64_t classes = t->mlp->cfg.classes;
     char label[64], stats[192];
     snprintf(label, sizeof label, "epoch %d/%lld", t->epoch, (long long)t->o.epochs);
-    ax_shuffle(rng, t->order, t->n_train); // the training part only
+    ax_shuffle(&t->data_rng, t->order, t->n_train); // the training part only
     cli_progress_begin(&t->bar, stderr, label, t->n_train, "samples", t->o.quiet);
     t->window = (ax_class_stats){0};
     t->window_start = t->bar.start;
@@ -224,11 +227,9 @@ static int train(mlp_trainer *t) {
         fprintf(stderr, "mlp %s, %lld parameters, %s lr %g, %lld training / %lld validation images, %d threads\n", arch,
                 (long long)ax_params_count(t->mlp->params), t->o.optimizer, (double)t->optim_cfg.lr,
                 (long long)t->n_train, (long long)t->n_val, ax_threads());
-    ax_rng rng;
-    ax_rng_seed(&rng, (uint64_t)t->o.seed + 1);
     t->start = cli_now();
     for (t->epoch = 1; t->epoch <= t->o.epochs; t->epoch++)
-        if (run_epoch(t, &rng) != 0) return 1;
+        if (run_epoch(t) != 0) return 1;
     mlp_report(t);
     return 0;
 }

@@ -32,6 +32,7 @@ typedef struct {
     ax_optim_config optim_cfg;     // resolved optimizer settings (lr, weight decay)
     ax_lr_schedule sched;          // learning rate per step
     ax_image_set data;             // the training file: training and validation images
+    ax_rng data_rng;               // draws the validation split, then each epoch's order
     int64_t *order;                // (data.n) a permutation: [0, n_train) train, the rest validation
     int64_t n_train, n_val;        // split sizes (after --limit)
     char **class_names;            // (classes) display names

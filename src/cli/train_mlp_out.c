@@ -92,10 +92,11 @@ int mlp_write_plots(const mlp_trainer *t) {
     for (int64_t i = 0; i < C * C; i++) cells[i] = (double)t->best_confusion[i];
     char path[4096], title[128];
     snprintf(path, sizeof path, "%s/confusion.svg", t->o.out);
-    snprintf(title, sizeof title, "Confusion matrix, validation set, epoch %d (accuracy %.4f)", t->best_epoch, t->best_acc);
+    snprintf(title, sizeof title, "Confusion matrix, validation set, epoch %d (accuracy %.4f)", t->best_epoch,
+             t->best_acc);
     const char *const *names = (const char *const *)t->class_names;
-    int rc = ax_svg_heatmap(path, &(ax_svg_labels){title, "predicted class", "true class"}, cells, (int)C, (int)C, names,
-                            names, true);
+    int rc = ax_svg_heatmap(path, &(ax_svg_labels){title, "predicted class", "true class"}, cells, (int)C, (int)C,
+                            names, names, true);
     free(cells);
     return rc;
 }

@@ -124,9 +124,10 @@ void ax_image_set_free(ax_image_set *s) {
 static int load_labels(const char *path, int64_t n, ax_image_set *out) {
     ax_idx lab;
     if (ax_idx_read(path, &lab) != AX_OK) return AX_ERR;
-    int rc = lab.ndim != 1      ? ax_error("%s: a labels file has 1 dimension, this one has %d", path, lab.ndim)
-             : lab.shape[0] != n ? ax_error("%s: %lld labels for %lld images", path, (long long)lab.shape[0], (long long)n)
-                                 : AX_OK;
+    int rc = lab.ndim != 1 ? ax_error("%s: a labels file has 1 dimension, this one has %d", path, lab.ndim)
+             : lab.shape[0] != n
+                 ? ax_error("%s: %lld labels for %lld images", path, (long long)lab.shape[0], (long long)n)
+                 : AX_OK;
     if (rc != AX_OK) {
         ax_idx_free(&lab);
         return rc;

@@ -101,7 +101,9 @@ static axis nice_axis(double lo, double hi) {
     return (axis){floor(lo / step + 1e-9) * step, ceil(hi / step - 1e-9) * step, step, dec};
 }
 
-static double map(const axis *a, double v, double from, double to) { return from + (v - a->lo) / (a->hi - a->lo) * (to - from); }
+static double map(const axis *a, double v, double from, double to) {
+    return from + (v - a->lo) / (a->hi - a->lo) * (to - from);
+}
 
 static void data_range(const ax_svg_series *s, int n, bool want_y, double *lo, double *hi) {
     *lo = INFINITY, *hi = -INFINITY;
@@ -117,13 +119,15 @@ static void draw_axes(strbuf *b, const axis *ax, const axis *ay, const ax_svg_la
     char txt[64];
     for (double v = ax->lo; v <= ax->hi + ax->step * 1e-6; v += ax->step) {
         double x = map(ax, v, PLOT_L, PLOT_R);
-        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", x, PLOT_T, x, PLOT_B);
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", x, PLOT_T, x,
+                  PLOT_B);
         snprintf(txt, sizeof txt, "%.*f", ax->decimals, v);
         svg_label(b, x, PLOT_B + 16, 0, "middle", txt);
     }
     for (double v = ay->lo; v <= ay->hi + ay->step * 1e-6; v += ay->step) {
         double y = map(ay, v, PLOT_B, PLOT_T);
-        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", PLOT_L, y, PLOT_R, y);
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", PLOT_L, y, PLOT_R,
+                  y);
         snprintf(txt, sizeof txt, "%.*f", ay->decimals, v);
         svg_label(b, PLOT_L - 6, y + 4, 0, "end", txt);
     }
@@ -226,8 +230,9 @@ int ax_svg_heatmap(const char *path, const ax_svg_labels *labels, const double *
             sb_printf(&b, ": %g</title></rect>\n", v);
             if (annotate && cell >= 18 && isfinite(v)) {
                 cell_text(v, txt);
-                sb_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"%.0f\" fill=\"%s\">%s</text>\n",
-                          x + cell / 2, y + cell / 2 + 4, fmin(12, cell * 0.3), t > 0.5 ? "white" : "black", txt);
+                sb_printf(
+                    &b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"%.0f\" fill=\"%s\">%s</text>\n",
+                    x + cell / 2, y + cell / 2 + 4, fmin(12, cell * 0.3), t > 0.5 ? "white" : "black", txt);
             }
         }
     sb_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n", left,

@@ -1,5 +1,6 @@
 /* The MLP image classifier: configuration (and its config.json form), parameters, forward.
- *   h_0 = (x − mean) / std,  h_i = dropout(act(h_{i−1}·W_iᵀ + b_i)) for i = 1..n_hidden,  logits = h_n·W_outᵀ + b_out */
+ *   h_0 = (x − mean) / std,   h_i = dropout(act(h_{i−1}·W_iᵀ + b_i)) for i = 1..n_hidden,
+ *   logits = h_n·W_outᵀ + b_out */
 #include "axon/models.h"
 
 #include <cjson/cJSON.h>
@@ -44,7 +45,8 @@ ax_mlp_config ax_mlp_defaults(void) {
 }
 
 int ax_mlp_config_check(const ax_mlp_config *c) {
-    if (c->in < 1 || c->in > MLP_MAX_WIDTH) return ax_error("mlp: input size %lld outside 1..%d", (long long)c->in, MLP_MAX_WIDTH);
+    if (c->in < 1 || c->in > MLP_MAX_WIDTH)
+        return ax_error("mlp: input size %lld outside 1..%d", (long long)c->in, MLP_MAX_WIDTH);
     if (c->classes < 2 || c->classes > MLP_MAX_WIDTH)
         return ax_error("mlp: %lld classes (need 2..%d)", (long long)c->classes, MLP_MAX_WIDTH);
     if (c->n_hidden < 0 || c->n_hidden > AX_MLP_MAX_HIDDEN)
@@ -59,7 +61,8 @@ int ax_mlp_config_check(const ax_mlp_config *c) {
     }
     if (params > MLP_MAX_PARAMS) return ax_error("mlp: %lld parameters is too many", (long long)params);
     if ((int)c->act < 0 || (int)c->act >= N_ACTS) return ax_error("mlp: unknown activation %d", (int)c->act);
-    if (!(c->dropout >= 0.0f && c->dropout < 1.0f)) return ax_error("mlp: dropout %g outside [0, 1)", (double)c->dropout);
+    if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
+        return ax_error("mlp: dropout %g outside [0, 1)", (double)c->dropout);
     if (!isfinite(c->input_mean) || !(c->input_std > 0.0f && isfinite(c->input_std)))
         return ax_error("mlp: input mean %g / std %g (need a finite mean and std > 0)", (double)c->input_mean,
                         (double)c->input_std);
@@ -74,7 +77,8 @@ int ax_mlp_parse_hidden(const char *list, ax_mlp_config *cfg) {
         long long w = strtoll(p, &end, 10);
         if (end == p || w < 1 || w > MLP_MAX_WIDTH || (*end && *end != ','))
             return ax_error("bad hidden layer list '%s' (expected widths like 256,128 or none)", list);
-        if (cfg->n_hidden == AX_MLP_MAX_HIDDEN) return ax_error("at most %d hidden layers: '%s'", AX_MLP_MAX_HIDDEN, list);
+        if (cfg->n_hidden == AX_MLP_MAX_HIDDEN)
+            return ax_error("at most %d hidden layers: '%s'", AX_MLP_MAX_HIDDEN, list);
         cfg->hidden[cfg->n_hidden++] = w;
         if (!*end) return AX_OK;
         p = end + 1;
@@ -151,7 +155,8 @@ int ax_mlp_config_from_json(const char *json, ax_mlp_config *cfg) {
     ax_mlp_config c = {0};
     const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "axon_model"));
     const char *act = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "activation"));
-    int rc = model && strcmp(model, "mlp") == 0 ? AX_OK : ax_error("config is for a '%s' model, not mlp", model ? model : "?");
+    int rc = model && strcmp(model, "mlp") == 0 ? AX_OK
+                                                : ax_error("config is for a '%s' model, not mlp", model ? model : "?");
     if (rc == AX_OK) rc = json_int(j, "in", 1, MLP_MAX_WIDTH, &c.in);
     if (rc == AX_OK) rc = json_int(j, "classes", 2, MLP_MAX_WIDTH, &c.classes);
     if (rc == AX_OK) rc = json_hidden(j, &c);

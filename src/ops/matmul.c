@@ -139,7 +139,8 @@ static ax_tensor *forward(ax_tensor *a, ax_tensor *b, const float *bias) {
     mm_plan p = plan(a, b, c);
     float *out = c->data;
     if (bias)
-        for (int64_t r = 0, rows = ax_numel(c) / p.N; r < rows; r++) memcpy(out + r * p.N, bias, (size_t)p.N * sizeof *out);
+        for (int64_t r = 0, rows = ax_numel(c) / p.N; r < rows; r++)
+            memcpy(out + r * p.N, bias, (size_t)p.N * sizeof *out);
     gemm_nb(p.a.trans, p.b.trans, p.M, p.N, p.K, p.a.data, p.a.ld, p.a.bs, p.b.data, p.b.ld, p.b.bs, bias ? 1.0f : 0.0f,
             out, p.N, p.sc, p.n);
     return c;

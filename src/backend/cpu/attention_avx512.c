@@ -6,7 +6,9 @@
  * and vscalefps for 2^n. */
 #include "backend/cpu/attention_simd.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include <math.h>
 
 #define AVX512 __attribute__((target("avx512f,fma")))
 #define INLINE_AVX512 __attribute__((target("avx512f,fma"), always_inline)) static inline
@@ -110,9 +112,23 @@ AVX512 static float exp_row_avx512(float *x, int64_t n, float shift) {
     return _mm512_reduce_add_ps(sum);
 }
 
+AVX512 static float max_row_avx512(const float *x, int64_t n) {
+    __m512 m = _mm512_set1_ps(-INFINITY);
+    for (int64_t j = 0; j < n; j += 16) {
+        __mmask16 mask = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        m = _mm512_mask_max_ps(m, mask, m, _mm512_maskz_loadu_ps(mask, x + j));
+    }
+    return _mm512_reduce_max_ps(m);
+}
+
 static bool supported(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
 }
 
-const ax_attn_isa ax_attn_isa_avx512 = {"avx512", supported, gemm_avx512, exp_row_avx512};
+const ax_attn_isa ax_attn_isa_avx512 = {"avx512", supported, gemm_avx512, exp_row_avx512, max_row_avx512,
+                                       &ax_gemm_isa_avx512};
+#else // not x86: never selected
+static bool supported(void) { return false; }
+const ax_attn_isa ax_attn_isa_avx512 = {.name = "avx512", .supported = supported};
+#endif

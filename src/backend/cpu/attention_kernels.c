@@ -21,7 +21,7 @@ typedef struct {
     const ax_attn_problem *p; // the problem
     const ax_attn_isa *isa;   // the SIMD primitives
     float *bias;              // (B, Tk): 0 for a key that counts, −∞ for padding; NULL without key_keep
-    float *kt, *vt;           // (B·H, panel) Kᵀ and Vᵀ packed (vt: backward only); see pack_panels
+    float *kt, *vt;           // (B·H, panel) Kᵀ and Vᵀ packed (vt: backward only); see pack_all
     int64_t panel;            // floats per head in kt / vt: ceil(Tk / BK) panels of D × BK
 } plan;
 
@@ -37,23 +37,16 @@ static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 static float *scratch(int64_t floats) { return ax_arena_alloc((size_t)floats * sizeof(float)); }
 
-/* x (T, D) with row stride ld → panels of BK rows, transposed: row j, column d at dst[j / BK·D·BK + d·BK +
- * j % BK]. Columns past T in the last panel stay unset; the products never read them. */
-static void pack_panels(const float *x, int64_t ld, int64_t T, int64_t D, float *dst) {
-    for (int64_t j0 = 0; j0 < T; j0 += BK, dst += D * BK) {
-        int64_t n = min64(BK, T - j0);
-        for (int64_t d = 0; d < D; d++)
-            for (int64_t j = 0; j < n; j++) dst[d * BK + j] = x[(j0 + j) * ld + d];
-    }
-}
-
+/* Each head's x (Tk, D) → panels of BK rows, transposed (the GEMM's pack): row j, column d at
+ * [j / BK·D·BK + d·BK + j % BK], zeros past Tk. */
 static float *pack_all(const plan *pl, const ax_attn_operand *x) {
     const ax_attn_problem *p = pl->p;
     float *dst = scratch(p->B * p->H * pl->panel);
 #pragma omp parallel for collapse(2) if (p->B * p->H * p->Tk * p->D > PAR_MIN / 8)
     for (int64_t b = 0; b < p->B; b++)
         for (int64_t h = 0; h < p->H; h++)
-            pack_panels(x->p + b * x->sb + h * x->sh, x->st, p->Tk, p->D, dst + (b * p->H + h) * pl->panel);
+            ax_gemm_pack(dst + (b * p->H + h) * pl->panel, (ax_gemm_view){x->p + b * x->sb + h * x->sh, x->st, 1}, p->Tk,
+                         p->D, BK, pl->isa->pack->pack_t);
     return dst;
 }
 
@@ -105,13 +98,6 @@ static void scores(const plan *pl, const head *h, int64_t i0, int64_t m, int64_t
 
 /* ---- forward ---- */
 
-static float row_max(const float *x, int64_t n) {
-    float m = -INFINITY;
-#pragma omp simd reduction(max : m)
-    for (int64_t j = 0; j < n; j++) m = x[j] > m ? x[j] : m;
-    return m;
-}
-
 static void scale_row(float *x, int64_t n, float a) {
 #pragma omp simd
     for (int64_t j = 0; j < n; j++) x[j] *= a;
@@ -122,7 +108,7 @@ static void scale_row(float *x, int64_t n, float a) {
 static void softmax_tile(const plan *pl, float *s, int64_t m, int64_t n, float *mx, float *l, float *o) {
     int64_t D = pl->p->D;
     for (int64_t r = 0; r < m; r++) {
-        float mnew = fmaxf(mx[r], row_max(s + r * BK, n));
+        float mnew = fmaxf(mx[r], pl->isa->max_row(s + r * BK, n));
         float alpha = mx[r] == -INFINITY ? 0.0f : expf(mx[r] - mnew);
         l[r] = l[r] * alpha + pl->isa->exp_row(s + r * BK, n, mnew == -INFINITY ? 0.0f : mnew);
         if (alpha != 1.0f) scale_row(o + r * D, D, alpha);

@@ -3,6 +3,7 @@
 #include "backend/cpu/attention_kernels.h"
 #include "backend/cpu/attention_simd.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,9 +57,21 @@ static float exp_row_generic(float *x, int64_t n, float shift) {
     return sum;
 }
 
+// eight running maxima, so that gcc keeps them in registers instead of one reduction variable in memory
+static float max_row_generic(const float *x, int64_t n) {
+    float m[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int u = 0; u < 8; u++) m[u] = x[j + u] > m[u] ? x[j + u] : m[u];
+    for (; j < n; j++) m[0] = x[j] > m[0] ? x[j] : m[0];
+    for (int u = 1; u < 8; u++) m[0] = m[u] > m[0] ? m[u] : m[0];
+    return m[0];
+}
+
 static bool always(void) { return true; }
 
-const ax_attn_isa ax_attn_isa_generic = {"generic", always, gemm_generic, exp_row_generic};
+const ax_attn_isa ax_attn_isa_generic = {"generic", always, gemm_generic, exp_row_generic, max_row_generic,
+                                        &ax_gemm_isa_generic};
 
 /* ---- the choice ---- */
 

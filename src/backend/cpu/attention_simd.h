@@ -1,10 +1,12 @@
-/* The two hot primitives of the attention kernels, one implementation per instruction set
+/* The hot primitives of the attention kernels, one implementation per instruction set
  * (attention_simd.c: portable C and the dispatch; attention_avx512.c: AVX-512). */
 #ifndef AX_BACKEND_CPU_ATTENTION_SIMD_H
 #define AX_BACKEND_CPU_ATTENTION_SIMD_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "backend/cpu/gemm_kernel.h"
 
 /* A small matrix product whose B rows and C rows are contiguous:
  *   C[r][j] = alpha · Σ_k A[r·sar + k·sak] · B[k·ldb + j]     (accumulate = false)
@@ -16,11 +18,16 @@ typedef void (*ax_attn_gemm_fn)(int64_t m, int64_t n, int64_t kc, const float *a
 /* x[j] = e^(x[j] − shift) for j < n (0 where x[j] − shift < −87, so e^−∞ = 0); returns Σ x[j]. */
 typedef float (*ax_attn_exp_fn)(float *x, int64_t n, float shift);
 
+/* max of x[0 .. n), −∞ for n = 0 */
+typedef float (*ax_attn_max_fn)(const float *x, int64_t n);
+
 typedef struct {
     const char *name;        // "avx512", "generic": the AX_ISA value that selects it
     bool (*supported)(void); // can this CPU run it?
     ax_attn_gemm_fn gemm;    // the matrix product
     ax_attn_exp_fn exp_row;  // the exponentials of one row of scores
+    ax_attn_max_fn max_row;  // the max of one row of scores
+    const ax_gemm_isa *pack; // the GEMM's kernels of the same ISA, whose transposing pack packs Kᵀ, Vᵀ
 } ax_attn_isa;
 
 extern const ax_attn_isa ax_attn_isa_avx512, ax_attn_isa_generic;

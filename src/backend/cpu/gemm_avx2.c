@@ -2,6 +2,7 @@
  * six broadcasts of A, 12 FMAs. Edge tiles spill the accumulators and go through ax_gemm_store_tile. */
 #include "backend/cpu/gemm_kernel.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 #define MR 6
@@ -97,6 +98,10 @@ AVX2 static void pack_t8(float *dst, const float *src, int64_t rs, int rows, int
 static bool supported(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 
 const ax_gemm_isa ax_gemm_isa_avx2 = {
-    .name = "avx2", .supported = supported, .kernel = kernel_6x16, .pack_t = pack_t8, .mr = MR, .nr = NR, .kc = 256, .nc = 512,
-    .mc = 1536,
+    .name = "avx2", .supported = supported, .kernel = kernel_6x16, .pack_t = pack_t8,
+    .mr = MR, .nr = NR, .kc = 256, .nc = 512, .mc = 1536,
 };
+#else // not x86: never selected
+static bool supported(void) { return false; }
+const ax_gemm_isa ax_gemm_isa_avx2 = {.name = "avx2", .supported = supported};
+#endif

@@ -2,6 +2,7 @@
  * twelve broadcasts of A, 24 FMAs. Edge columns use load/store masks, edge rows are simply not stored. */
 #include "backend/cpu/gemm_kernel.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 #define MR 12
@@ -9,7 +10,7 @@
 
 #define PREFETCH 32 // floats ahead along each row that the transposing pack prefetches
 
-#define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
+#define AVX512 __attribute__((target("avx512f")))
 
 AVX512 static void kernel_12x32(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int m, int n,
                                 float alpha, float beta) {
@@ -60,7 +61,8 @@ AVX512 static void transpose16(__m512 r[16]) {
     }
     for (int c = 0; c < 4; c++) { // gather lane L of u[c], u[4 + c], u[8 + c], u[12 + c] into row 4L + c
         __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xdd);
-        __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88), y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xdd);
+        __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+        __m512 y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xdd);
         r[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
         r[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xdd);
         r[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
@@ -89,9 +91,13 @@ AVX512 static void pack_t16(float *dst, const float *src, int64_t rs, int rows, 
     }
 }
 
-static bool supported(void) { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"); }
+static bool supported(void) { return __builtin_cpu_supports("avx512f"); }
 
 const ax_gemm_isa ax_gemm_isa_avx512 = {
-    .name = "avx512", .supported = supported, .kernel = kernel_12x32, .pack_t = pack_t16, .mr = MR, .nr = NR, .kc = 384, .nc = 384,
-    .mc = 1536,
+    .name = "avx512", .supported = supported, .kernel = kernel_12x32, .pack_t = pack_t16,
+    .mr = MR, .nr = NR, .kc = 384, .nc = 384, .mc = 1536,
 };
+#else // not x86: never selected
+static bool supported(void) { return false; }
+const ax_gemm_isa ax_gemm_isa_avx512 = {.name = "avx512", .supported = supported};
+#endif

@@ -18,6 +18,6 @@ static void kernel_4x8(int64_t kc, const float *a, const float *b, float *c, int
 static bool supported(void) { return true; }
 
 const ax_gemm_isa ax_gemm_isa_generic = {
-    .name = "generic", .supported = supported, .kernel = kernel_4x8, .mr = MR, .nr = NR, .kc = 256, .nc = 512,
-    .mc = 512,
+    .name = "generic", .supported = supported, .kernel = kernel_4x8,
+    .mr = MR, .nr = NR, .kc = 256, .nc = 512, .mc = 512,
 };
