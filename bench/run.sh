@@ -8,10 +8,13 @@
 #   mlp   one training epoch of the 784-256-128-10 MLP (batch 128, Adam) on Fashion-MNIST, axon (bench/mlp.c,
 #         OMP_WAIT_POLICY unset and PASSIVE, best of 3) vs PyTorch (tools/bench_mlp_torch.py, best of 2), 2 threads.
 #         Ends with: RESULT mlp_speed_ratio=<axon samples/s with OMP_WAIT_POLICY unset / PyTorch samples/s>
+#   gpt   GPT training (nanoGPT's CPU config, GPT-2 124M), 124M generation and the validation loss after 2000 steps,
+#         axon vs PyTorch, 2 threads: see bench/gpt.sh (`bench/run.sh gpt --quick` for a smoke run). Ends with:
+#         RESULT train_small_ratio=… train_124m_ratio=… generate_ratio=… val_loss_delta=…
 # Builds Release into build-bench/ when needed. Timings are best-of-several (see the two programs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: bench/run.sh NAME   (NAME: gemm, mlp)}
+name=${1:?usage: bench/run.sh NAME   (NAME: gemm, mlp, gpt)}
 build=build-bench
 
 build_target() {
@@ -97,8 +100,9 @@ run_mlp() {
 case "$name" in
 gemm) run_gemm ;;
 mlp) run_mlp ;;
+gpt) bench/gpt.sh "${@:2}" ;;
 *)
-    echo "bench/run.sh: unknown benchmark '$name' (known: gemm, mlp)" >&2
+    echo "bench/run.sh: unknown benchmark '$name' (known: gemm, mlp, gpt)" >&2
     exit 2
     ;;
 esac

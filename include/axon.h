@@ -10,7 +10,9 @@
  *   data      IDX files (MNIST), image sets, PGM images, shuffling
  *   tokenize  char-level and byte-level BPE tokenizers (GPT-2 exact), BPE trainer
  *   models    complete models (XOR demo, MLP image classifier, GPT-2: axon/gpt.h)
- *   sample    next-token sampling (greedy, temperature, top-k, top-p, repetition penalty) */
+ *   sample    next-token sampling (greedy, temperature, top-k, top-p, repetition penalty)
+ *   rnn       recurrent layers: RNN, LSTM, GRU (PyTorch names and gate order), fused over time
+ *   eval      metrics: BLEU and chrF (sacreBLEU-exact), conlleval entity scores */
 #ifndef AXON_H
 #define AXON_H
 
@@ -26,5 +28,7 @@
 #include "axon/models.h"
 #include "axon/gpt.h"
 #include "axon/sample.h"
+#include "axon/rnn.h"
+#include "axon/eval.h"
 
 #endif

@@ -14,11 +14,11 @@
 /* ---- against PyTorch (tools/fixtures/attention.py) ---- */
 
 typedef struct {
-    fx *f;          // the fixture
-    const char *c;  // case name
+    fx *f;           // the fixture
+    const char *c;   // case name
     ax_tensor *keep; // key_keep or NULL
-    bool causal;    // causal mask
-    float scale;    // score scale
+    bool causal;     // causal mask
+    float scale;     // score scale
 } attn_case;
 
 static ax_tensor *run_case(ax_tensor **in, void *ctx) {
@@ -28,9 +28,9 @@ static ax_tensor *run_case(ax_tensor **in, void *ctx) {
 }
 
 static void test_fixtures(fx *f) {
-    static const char *const cases[] = {"basic",         "causal_d16", "t1_d64",     "d64_pad",    "cross",
-                                        "cross_causal",  "more_q_causal", "pad",     "pad_causal", "t65_causal",
-                                        "t130_keys",     "heads_view"};
+    static const char *const cases[] = {"basic",      "causal_d16", "t1_d64",     "d64_pad",   "cross",
+                                        "cross_causal", "more_q_causal", "pad",   "pad_causal", "t65_causal",
+                                        "t130_keys",  "heads_view"};
     static const char *const names[] = {"q", "k", "v"};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *c = cases[i];
@@ -60,6 +60,24 @@ static void test_empty_rows(void) {
     ax_arena_reset();
 }
 
+/* q = k = v one tensor: its gradient is the sum of the three, as with three copies (run with more threads
+ * than heads, where the backward would otherwise split a head's query blocks among tasks). */
+static void test_self_attention(void) {
+    ax_manual_seed(4);
+    ax_tensor *x = ax_randn(AX_SHAPE(1, 1, 200, 64), 0, 1), *r = ax_randn(AX_SHAPE(1, 1, 200, 64), 0, 1), *c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = ax_empty_like(x);
+        memcpy(c[i]->data, x->data, (size_t)ax_numel(x) * sizeof(float));
+        ax_requires_grad(c[i], true);
+    }
+    ax_requires_grad(x, true);
+    ax_backward_from(ax_attention(x, x, x, NULL, true, 0.25f), r);
+    ax_backward_from(ax_attention(c[0], c[1], c[2], NULL, true, 0.25f), r);
+    ax_tensor *sum = ax_add(ax_add(c[0]->grad, c[1]->grad), c[2]->grad);
+    check_close(x->grad, sum, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, "attention(x, x, x)");
+    ax_arena_reset();
+}
+
 /* ---- against axon's composed ops ---- */
 
 // softmax(q·kᵀ·scale, masked)·v with −∞ where mask (BOOL (B, 1, Tq, Tk)) is true
@@ -74,7 +92,8 @@ static ax_tensor *mask_of(const uint8_t *keep, int64_t B, int64_t Tq, int64_t Tk
     uint8_t *p = m->data;
     for (int64_t b = 0; b < B; b++)
         for (int64_t i = 0; i < Tq; i++)
-            for (int64_t j = 0; j < Tk; j++) p[(b * Tq + i) * Tk + j] = !keep[b * Tk + j] || (causal && j > i + Tk - Tq);
+            for (int64_t j = 0; j < Tk; j++)
+                p[(b * Tq + i) * Tk + j] = !keep[b * Tk + j] || (causal && j > i + Tk - Tq);
     return m;
 }
 
@@ -84,7 +103,8 @@ typedef struct {
 } big_case;
 
 static ax_tensor *input(const big_case *c, int64_t T) {
-    ax_tensor *x = c->view ? ax_randn(AX_SHAPE(c->B, T, c->H, c->D), 0, 1) : ax_randn(AX_SHAPE(c->B, c->H, T, c->D), 0, 1);
+    ax_tensor *x = c->view ? ax_randn(AX_SHAPE(c->B, T, c->H, c->D), 0, 1)
+                           : ax_randn(AX_SHAPE(c->B, c->H, T, c->D), 0, 1);
     ax_requires_grad(x, true);
     return x;
 }
@@ -107,8 +127,8 @@ static void check_big(const big_case *c) {
     ax_tensor *out = ax_attention(heads(c, x[0]), heads(c, x[1]), heads(c, x[2]), keep_t, c->causal, scale);
     ax_tensor *r = ax_randn(4, out->shape, 0, 1);
     ax_backward_from(out, r); // backward clears the tape: one graph at a time
-    ax_tensor *ref = composed(heads(c, y[0]), heads(c, y[1]), heads(c, y[2]), mask_of(keep, c->B, c->Tq, c->Tk, c->causal),
-                              scale);
+    ax_tensor *mask = mask_of(keep, c->B, c->Tq, c->Tk, c->causal);
+    ax_tensor *ref = composed(heads(c, y[0]), heads(c, y[1]), heads(c, y[2]), mask, scale);
     ax_backward_from(ref, r);
     char what[128];
     snprintf(what, sizeof what, "B%lld H%lld Tq%lld Tk%lld D%lld%s%s", (long long)c->B, (long long)c->H,
@@ -172,6 +192,7 @@ int main(void) {
         ax_set_threads(4); // more threads than heads: query blocks split among tasks, partial dK, dV summed
         test_fixtures(f);
         test_empty_rows();
+        test_self_attention();
         ax_set_threads(0);
         test_big();
     }

@@ -45,4 +45,37 @@ void ax_image_set_batch(const ax_image_set *s, const int64_t *idx, int64_t n, fl
 void ax_shuffle(ax_rng *rng, int64_t *idx, int64_t n);
 void ax_permutation(ax_rng *rng, int64_t *idx, int64_t n);
 
+/* ---- CoNLL column files (named entities) ----
+ * One token a line, columns separated by spaces or tabs (2: `token tag`; 3: `token gold guess`; CoNLL-2003's 4:
+ * `token POS chunk NER`), sentences separated by blank lines. A line whose first column is -DOCSTART- is a
+ * document break and a "-X-" line (CoNLL-2000) a sentence break; neither is a token. */
+typedef struct {
+    int n_cols;             // columns on every token line
+    int64_t n_tokens;       // token lines
+    int64_t n_sents;        // sentences (non-empty runs of token lines)
+    int64_t n_docs;         // -DOCSTART- lines
+    char **cells;           // (n_tokens, n_cols) column texts, NUL-terminated, pointing into text
+    int64_t *sent_start;    // (n_sents + 1) first token of each sentence; sent_start[n_sents] = n_tokens
+    int64_t *docs_before;   // (n_sents + 1) -DOCSTART- lines just before each sentence; [n_sents]: after the last
+    int64_t *line;          // (n_tokens) 1-based line number of each token
+    char *text;             // the file's bytes, cut into cells; owned
+} ax_conll;
+
+/* Every token line must have the same number of columns, at least min_cols; AX_ERR with "path:line: …". */
+int ax_conll_read(const char *path, int min_cols, ax_conll *out);
+void ax_conll_free(ax_conll *c);
+
+/* ---- parallel sentence pairs (Anki / Tatoeba TSV) ----
+ * `source<TAB>target[<TAB>attribution]` one pair a line. A line with another number of columns or an empty side
+ * is skipped with a warning on stderr naming the file and line; blank lines are ignored. */
+typedef struct {
+    int64_t n;          // pairs read
+    int64_t skipped;    // malformed lines skipped
+    char **src, **tgt;  // (n) the two sides, NUL-terminated, pointing into text
+    char *text;         // the file's bytes, cut into fields; owned
+} ax_pairs;
+
+int ax_pairs_read_tsv(const char *path, ax_pairs *out); // AX_ERR only for an unreadable file
+void ax_pairs_free(ax_pairs *p);
+
 #endif

@@ -29,6 +29,8 @@ void ax_optim_set_lr(ax_optim *o, float lr);
 float ax_optim_lr(const ax_optim *o);
 int64_t ax_optim_steps(const ax_optim *o);   // updates done so far
 ax_tensor *ax_optim_state(const ax_optim *o, int param_index, int slot); // slot 0: momentum / exp_avg, 1: exp_avg_sq; NULL if unused
+int64_t ax_optim_param_steps(const ax_optim *o, int param_index); // updates applied to that parameter (Adam's bias-correction t)
+void ax_optim_set_steps(ax_optim *o, int64_t steps, const int64_t *param_steps); // resume: restores ax_optim_steps and the n per-parameter counts
 
 /* ---- learning-rate schedules: lr as a pure function of the step (0-based) ----------------------- */
 typedef enum { AX_LR_CONSTANT = 0, AX_LR_STEP, AX_LR_WARMUP_COSINE, AX_LR_NOAM } ax_lr_kind;

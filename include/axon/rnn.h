@@ -58,4 +58,33 @@ void ax_rnn_init(ax_rnn *r, ax_params *p, const char *prefix, ax_rnn_mode mode, 
 ax_tensor *ax_rnn_forward(const ax_rnn *r, ax_tensor *x, ax_tensor *h0, ax_tensor *c0, const ax_tensor *lengths,
                           bool train, ax_tensor **h_n, ax_tensor **c_n);
 
+/* ---- char-LSTM language model -------------------------------------------------------------------------
+ * One-hot characters → stacked LSTM (dropout after every layer, in training) → dense softmax over the
+ * characters. Parameters as torch.nn.LSTM(V, H, L, batch_first=True) named "lstm.*" plus nn.Linear(H, V)
+ * "fc.weight", "fc.bias". Checkpoint: config.json {"axon_model": "char-lstm", "vocab_size", "hidden_size",
+ * "num_layers", "dropout"}, model.safetensors and the char tokenizer's char_vocab.json. */
+typedef struct {
+    int64_t vocab;  // V characters
+    int64_t hidden; // H units per LSTM layer
+    int layers;     // L stacked LSTM layers
+    float dropout;  // after every LSTM layer, in training
+} ax_char_lstm_config;
+
+typedef struct {
+    ax_char_lstm_config cfg; // architecture
+    ax_params *params;       // every parameter, torch names
+    ax_rnn lstm;             // the LSTM stack
+    ax_linear_layer fc;      // (V, H) output layer
+} ax_char_lstm;
+
+int ax_char_lstm_config_check(const ax_char_lstm_config *cfg);         // AX_ERR naming the bad field
+char *ax_char_lstm_config_to_json(const ax_char_lstm_config *cfg);      // malloc'd config.json text
+int ax_char_lstm_config_from_json(const char *json, ax_char_lstm_config *cfg); // AX_ERR on a bad config
+ax_char_lstm *ax_char_lstm_new(const ax_char_lstm_config *cfg);        // initialised from the global RNG
+void ax_char_lstm_free(ax_char_lstm *m);                                // NULL is fine
+int ax_char_lstm_load(const char *dir, ax_char_lstm **out);             // config.json + model.safetensors
+/* idx I32 (B, T) → logits (B, T, V). h0, c0 (L, B, H) or NULL (zeros); *h_n, *c_n (L, B, H) if asked for. */
+ax_tensor *ax_char_lstm_forward(const ax_char_lstm *m, ax_tensor *idx, ax_tensor *h0, ax_tensor *c0, bool train,
+                                ax_tensor **h_n, ax_tensor **c_n);
+
 #endif

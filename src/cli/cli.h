@@ -11,5 +11,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_ppl(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
+int cmd_bleu(int argc, char **argv);
+int cmd_ner(int argc, char **argv);
 
 #endif

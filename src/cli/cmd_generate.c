@@ -1,6 +1,7 @@
 /* `axon generate --ckpt DIR --prompt "…"`: continue a prompt with a GPT checkpoint, streaming the text as it is
  * produced. The prompt goes through the KV cache in one chunk, then one token per step; when the cache holds
  * block_size positions, the last half of the context is encoded again and generation goes on. */
+#include "cli/char_lstm_cli.h"
 #include "cli/cli.h"
 #include "cli/gpt_cli.h"
 #include "cli/options.h"
@@ -245,5 +246,8 @@ int cmd_generate(int argc, char **argv) {
     }
     ax_set_threads((int)threads);
     gen_opts o = {.max_new = max_new, .quiet = quiet};
+    if (char_lstm_is_checkpoint(ckpt)) // config.json "axon_model": "char-lstm"
+        return char_lstm_generate(&(char_lstm_gen_opts){ckpt, prompt ? prompt : "", sc, (uint64_t)seed, max_new,
+                                                        !no_echo, json, quiet});
     return run(ckpt, prompt, stop, &sc, (uint64_t)seed, &o, !no_echo, json);
 }

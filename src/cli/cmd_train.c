@@ -11,6 +11,8 @@ static const struct {
     const char *summary;               // one line for `axon train --help`
 } trainers[] = {
     {"mlp", train_mlp, "multi-layer perceptron image classifier (Fashion-MNIST, MNIST: IDX files)"},
+    {"gpt", train_gpt, "GPT language model on a text file (default: Jane Austen's novels, char-level)"},
+    {"char-lstm", train_char_lstm, "character-level LSTM language model on any text file (truncated BPTT)"},
 };
 #define N_TRAINERS ((int)(sizeof trainers / sizeof *trainers))
 

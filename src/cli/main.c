@@ -18,6 +18,8 @@ static const struct {
     {"ppl", cmd_ppl, "perplexity / bits per char of a text under a GPT checkpoint"},
     {"import", cmd_import, "import a Hugging Face GPT-2 checkpoint"},
     {"tokenizer", cmd_tokenizer, "encode / decode text with GPT-2 BPE or a trained tokenizer; train one"},
+    {"bleu", cmd_bleu, "BLEU and chrF of a translation against a reference (sacreBLEU-exact)"},
+    {"ner", cmd_ner, "named entities: eval (conlleval-exact scores of a CoNLL file)"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof *commands))
 

@@ -4,5 +4,7 @@
 #define AX_CLI_TRAIN_H
 
 int train_mlp(int argc, char **argv);
+int train_gpt(int argc, char **argv);
+int train_char_lstm(int argc, char **argv);
 
 #endif

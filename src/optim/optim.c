@@ -100,3 +100,18 @@ ax_tensor *ax_optim_state(const ax_optim *o, int param_index, int slot) {
     AX_ASSERT(slot == 0 || slot == 1, "optimizer state slot %d (0 or 1)", slot);
     return o->state[2 * param_index + slot];
 }
+
+int64_t ax_optim_param_steps(const ax_optim *o, int param_index) {
+    AX_ASSERT(param_index >= 0 && param_index < o->n, "parameter index %d out of range [0, %d)", param_index, o->n);
+    return o->param_steps[param_index];
+}
+
+void ax_optim_set_steps(ax_optim *o, int64_t steps, const int64_t *param_steps) {
+    AX_ASSERT(steps >= 0, "optimizer step count %lld", (long long)steps);
+    o->steps = steps;
+    for (int i = 0; i < o->n; i++) {
+        AX_ASSERT(param_steps[i] >= 0 && param_steps[i] <= steps, "parameter %d: %lld updates in %lld steps", i,
+                  (long long)param_steps[i], (long long)steps);
+        o->param_steps[i] = param_steps[i];
+    }
+}

@@ -25,7 +25,7 @@ typedef struct {
     int64_t panel;            // floats per head in kt / vt: ceil(Tk / BK) panels of D × BK
 } plan;
 
-typedef struct {          // one (batch, head)
+typedef struct {            // one (batch, head)
     const float *q, *k, *v; // row 0 of q (Tq, D), k and v (Tk, D)
     int64_t ldq, ldk, ldv;  // their row strides
     const float *bias;      // (Tk) key bias, or NULL
@@ -44,9 +44,10 @@ static float *pack_all(const plan *pl, const ax_attn_operand *x) {
     float *dst = scratch(p->B * p->H * pl->panel);
 #pragma omp parallel for collapse(2) if (p->B * p->H * p->Tk * p->D > PAR_MIN / 8)
     for (int64_t b = 0; b < p->B; b++)
-        for (int64_t h = 0; h < p->H; h++)
-            ax_gemm_pack(dst + (b * p->H + h) * pl->panel, (ax_gemm_view){x->p + b * x->sb + h * x->sh, x->st, 1}, p->Tk,
-                         p->D, BK, pl->isa->pack->pack_t);
+        for (int64_t h = 0; h < p->H; h++) {
+            ax_gemm_view rows = {x->p + b * x->sb + h * x->sh, x->st, 1};
+            ax_gemm_pack(dst + (b * p->H + h) * pl->panel, rows, p->Tk, p->D, BK, pl->isa->pack->pack_t);
+        }
     return dst;
 }
 
@@ -151,8 +152,8 @@ void ax_attn_forward(const ax_attn_problem *p, float *out, float *lse) {
 
 /* ---- backward ---- */
 
-typedef struct { // the gradients one task accumulates into, at its head
-    float *dq;     // (Tq, D) or NULL
+typedef struct {    // the gradients one task accumulates into, at its head
+    float *dq;      // (Tq, D) or NULL
     float *dk, *dv; // (Tk, D) or NULL: the real gradients or a partial sum of this task's query blocks
 } grads;
 
@@ -193,15 +194,17 @@ static void backward_block(const plan *pl, int64_t bh, int64_t i0, int64_t m, co
         isa->gemm(m, n, D, dO, D, 1, h.vt + j0 * D, BK, dp, BK, 1.0f, false); // dP = dO·Vᵀ
         score_grads(s, dp, delta, m, n, p->scale);
         if (g.dq) isa->gemm(m, D, n, s, BK, 1, h.k + j0 * h.ldk, h.ldk, g.dq + i0 * D, D, 1.0f, true); // dQ += dS·K
-        if (g.dk) isa->gemm(n, D, m, s, 1, BK, q, h.ldq, g.dk + j0 * D, D, 1.0f, true);                 // dK += dSᵀ·Q
+        if (g.dk) isa->gemm(n, D, m, s, 1, BK, q, h.ldq, g.dk + j0 * D, D, 1.0f, true); // dK += dSᵀ·Q
     }
 }
 
 /* With fewer heads than threads, each head's query blocks are split among `split` tasks; task c > 0 sums
- * its dK, dV into part (split − 1, 2, B·H, Tk, D), added to the gradients at the end. */
-static int64_t split_of(const ax_attn_problem *p) {
+ * its dK, dV into part (split − 1, 2, B·H, Tk, D), added to the gradients at the end. Not when dq is also dk
+ * or dv (q and k or v are one tensor): task 0 would write rows of dk that another task writes as dq. */
+static int64_t split_of(const ax_attn_problem *p, const float *dq, const float *dk, const float *dv) {
     int64_t BH = p->B * p->H, nqb = (p->Tq + BQ - 1) / BQ, threads = ax_threads();
-    return BH >= threads ? 1 : min64(nqb, (threads + BH - 1) / BH);
+    bool aliased = dq && (dq == dk || dq == dv);
+    return BH >= threads || aliased ? 1 : min64(nqb, (threads + BH - 1) / BH);
 }
 
 static void add_parts(float *dst, const float *part, int64_t split, int64_t n) {
@@ -215,7 +218,7 @@ void ax_attn_backward(const ax_attn_problem *p, const float *out, const float *d
                       float *dk, float *dv) {
     if (!dq && !dk && !dv) return;
     plan pl = make_plan(p, true);
-    int64_t BH = p->B * p->H, nqb = (p->Tq + BQ - 1) / BQ, split = split_of(p), nk = BH * p->Tk * p->D;
+    int64_t BH = p->B * p->H, nqb = (p->Tq + BQ - 1) / BQ, split = split_of(p, dq, dk, dv), nk = BH * p->Tk * p->D;
     float *part = NULL;
     if (split > 1) {
         part = scratch((split - 1) * 2 * nk);

@@ -1,0 +1,123 @@
+/* `axon train char-lstm` → `axon generate` end to end on a tiny generated corpus (seconds): the checkpoint's
+ * files and torch names, metrics with validation bits per char, a model that beats the uniform guess, seeded
+ * generation that is reproducible; then bad input: one line, a non-zero exit, no checkpoint written. */
+#include "check.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TINY                                                                                                           \
+    "--hidden 32 --layers 2 --seq-len 16 --batch-size 4 --max-iters 200 --eval-every 50 --log-every 10 "               \
+    "--lr 1e-2 --warmup-steps 5 --dropout 0 --threads 1 --quiet"
+
+static char tmp_dir[64];  // scratch directory for this run
+static char out[1 << 16]; // the last command's output
+
+static const char *tmp_path(const char *name) {
+    static char path[8][256];
+    static int next;
+    char *p = path[next++ & 7];
+    snprintf(p, 256, "%s/%s", tmp_dir, name);
+    return p;
+}
+
+__attribute__((format(printf, 1, 2))) static int run(const char *fmt, ...) {
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof cmd, "%s ", check_axon_bin());
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
+    va_end(ap);
+    return check_run(cmd, out, sizeof out);
+}
+
+static char *slurp(const char *path) {
+    void *buf = NULL;
+    size_t len;
+    return ax_read_file(path, 1u << 24, &buf, &len) == AX_OK ? buf : NULL;
+}
+
+// a repetitive text the model can learn in a few dozen steps
+static void write_corpus(const char *path) {
+    FILE *fp = fopen(path, "w");
+    static const char *const lines[] = {"the cat sat on the mat.\n", "a dog ran in the fog.\n", "we sing a song.\n"};
+    for (int i = 0; fp && i < 300; i++) fputs(lines[i % 3], fp);
+    CHECK(fp && fclose(fp) == 0, "writing %s", path);
+}
+
+static void train_and_generate(void) {
+    const char *corpus = tmp_path("corpus.txt"), *ck = tmp_path("ck");
+    write_corpus(corpus);
+    int rc = run("train char-lstm --data %s --out %s " TINY " --json", corpus, ck);
+    CHECK(rc == 0, "train char-lstm exit %d: %s", rc, out);
+    const char *v = strstr(out, "\"val_bpc\": ");
+    double bpc = v ? atof(v + 11) : NAN;
+    // 17 distinct characters: a uniform guess costs log2(17) = 4.09 bits; the text is nearly deterministic
+    CHECK(bpc > 0 && bpc < 1.0, "val bpc %g after 200 steps", bpc);
+    char *cfg = slurp(tmp_path("ck/config.json")), *metrics = slurp(tmp_path("ck/metrics.jsonl"));
+    CHECK(cfg && strstr(cfg, "\"char-lstm\"") && strstr(cfg, "\"num_layers\":\t2"), "config.json: %s", cfg ? cfg : "");
+    CHECK(metrics && strstr(metrics, "\"val_bpc\"") && strstr(metrics, "\"tokens_per_s\""), "metrics.jsonl");
+    char *svg = slurp(tmp_path("ck/bpc.svg"));
+    CHECK(svg && strstr(svg, "<svg"), "bpc.svg");
+    free(svg);
+    free(cfg);
+    free(metrics);
+    ax_safetensors *st = NULL;
+    CHECK(ax_safetensors_read(tmp_path("ck/model.safetensors"), &st) == AX_OK, "weights: %s", ax_last_error());
+    if (st) {
+        const ax_st_entry *e = ax_safetensors_find(st, "lstm.weight_hh_l1");
+        CHECK(e && e->shape[0] == 128 && e->shape[1] == 32, "torch-named LSTM weight (4H, H)");
+        CHECK(ax_safetensors_find(st, "fc.weight") && ax_safetensors_find(st, "lstm.bias_ih_l0"), "fc and biases");
+        ax_safetensors_free(st);
+    }
+    static char first[sizeof out];
+    rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 40 --seed 7 --top-k 3 --temperature 0.7 --quiet", ck);
+    snprintf(first, sizeof first, "%s", out);
+    CHECK(rc == 0 && strncmp(out, "the ", 4) == 0 && strlen(out) == 4 + 40 + 1, "generate: rc %d '%s'", rc, out);
+    rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 40 --seed 7 --top-k 3 --temperature 0.7 --quiet", ck);
+    CHECK(rc == 0 && strcmp(out, first) == 0, "same seed, same text: '%s' vs '%s'", out, first);
+    rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 30 --greedy --json --quiet", ck);
+    CHECK(rc == 0 && strstr(out, "\"new_tokens\": 30"), "generate --json: %s", out);
+    rc = run("generate --ckpt %s --prompt 'Z!' --max-new-tokens 5 --quiet", ck);
+    CHECK(rc == 1 && strncmp(out, "axon: ", 6) == 0, "prompt with characters outside the vocabulary: %d %s", rc, out);
+}
+
+// the default corpus (built-in Austen): one step of a tiny model
+static void default_corpus(void) {
+    int rc = run("train char-lstm --out %s --hidden 8 --layers 1 --seq-len 8 --batch-size 2 --max-iters 1 "
+                 "--val-fraction 0.001 --quiet --json",
+                 tmp_path("austen"));
+    CHECK(rc == 0 && strstr(out, "\"val_bpc\""), "built-in corpus: %d %s", rc, out);
+    char *vocab = slurp(tmp_path("austen/char_vocab.json"));
+    CHECK(vocab && strstr(vocab, "\"axon_tokenizer\""), "char vocabulary of the corpus");
+    free(vocab);
+}
+
+static void bad_input(void) {
+    int rc = run("train char-lstm --data %s/missing.txt --out %s --quiet", tmp_dir, tmp_path("none"));
+    CHECK(rc == 1 && strncmp(out, "axon: ", 6) == 0, "missing file: %d %s", rc, out);
+    const char *small = tmp_path("small.txt");
+    FILE *fp = fopen(small, "w");
+    CHECK(fp && fputs("abcabc", fp) >= 0 && fclose(fp) == 0, "writing %s", small);
+    rc = run("train char-lstm --data %s --out %s " TINY, small, tmp_path("small_ck"));
+    CHECK(rc == 1 && strstr(out, "too few"), "corpus too small: %d %s", rc, out);
+    CHECK(!slurp(tmp_path("small_ck/model.safetensors")), "no checkpoint from a failed run");
+    rc = run("train char-lstm --data %s --layers 0", small);
+    CHECK(rc == 2, "--layers 0: %d %s", rc, out);
+    rc = run("train char-lstm --help");
+    CHECK(rc == 0 && strstr(out, "--seq-len") && strstr(out, "(default 100)"), "help: %s", out);
+}
+
+int main(void) {
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/axon_char_lstm_XXXXXX");
+    CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
+    train_and_generate();
+    default_corpus();
+    bad_input();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_dir);
+    CHECK(system(cmd) == 0, "cleanup");
+    return check_report();
+}
