@@ -3,7 +3,9 @@
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
     const char *name;                 // the command word
@@ -37,7 +39,19 @@ static int find_command(const char *name) {
     return -1;
 }
 
+/* libgomp's default wait policy spins idle threads; when another process wants one of the cores (a shared
+ * laptop, `ctest -j`), every parallel region then waits for a descheduled spinner and a step can take 5–15×
+ * longer (docs/benchmarks.md). Passive waiting costs nothing measurable on an idle machine. libgomp reads the
+ * policy before main(), so the first start sets it and re-executes itself once. A user's own
+ * OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone. */
+static void use_passive_openmp_wait(char **argv) {
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    execv("/proc/self/exe", argv); // returns only on failure: go on with the default policy
+}
+
 int main(int argc, char **argv) {
+    use_passive_openmp_wait(argv);
     if (argc < 2) {
         print_usage(stderr);
         return 2;
