@@ -81,6 +81,7 @@ static void test_tok13a(void) {
     check_tok("\xc3\xa9.\xc3\xa9 1.5 .7", "\xc3\xa9 . \xc3\xa9 1.5 . 7"); // a period after a space is split
     check_tok("  \xe3\x80\x80wide\xc2\xa0space\t ", "wide space");
     check_tok("", "");
+    check_tok("\xff\xe3\x80.x", "\xff\xe3\x80 . x"); // invalid / truncated UTF-8: bytes pass through
 }
 
 static void test_bleu_edge(void) {
@@ -97,6 +98,10 @@ static void test_bleu_edge(void) {
     ax_bleu_format(&b, line, sizeof line);
     CHECK(strcmp(line, "BLEU = 45.71 81.2/55.0/40.1/30.2 (BP = 1.000 ratio = 1.012 hyp_len = 10 ref_len = 9)") == 0,
           "format: %s", line);
+    ax_chrf_stats cs;
+    ax_chrf_segment_stats("\xe3\x80 ab\xff", "ab \xe3", 2, &cs); // broken UTF-8: each stray byte is a character
+    CHECK(cs.hyp[0] == 5 && cs.ref[0] == 3 && cs.match[0] == 3, "chrF on broken UTF-8: %lld %lld %lld",
+          (long long)cs.hyp[0], (long long)cs.ref[0], (long long)cs.match[0]);
     ax_chrf_name(2, line, sizeof line);
     CHECK(strcmp(line, "chrF2++") == 0, "chrF++ name %s", line);
 }
@@ -119,6 +124,9 @@ static void test_cli(void) {
     CHECK(first && fabs(cJSON_GetObjectItem(first, "score")->valuedouble - 45.71) < 0.01, "axon bleu --json: %s",
           out);
     cJSON_Delete(j);
+    snprintf(cmd, sizeof cmd, "%s bleu %s/public_noise20.hyp %s/public_noise20.ref --sentence", bin, MT_DIR, MT_DIR);
+    CHECK(check_run(cmd, out, sizeof out) == 0 && strncmp(out, "1\t71.79\n2\t69.98\n", 16) == 0,
+          "--sentence prints each line's BLEU first: %.200s", out);
     snprintf(cmd, sizeof cmd, "%s bleu %s/public_edge.hyp %s/public_noise50.ref", bin, MT_DIR, MT_DIR);
     CHECK(check_run(cmd, out, sizeof out) == 1 && strstr(out, "axon: "), "line count mismatch: %s", out);
     snprintf(cmd, sizeof cmd, "%s bleu %s/missing.hyp %s/public_noise50.ref", bin, MT_DIR, MT_DIR);

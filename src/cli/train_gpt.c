@@ -145,8 +145,8 @@ static void describe(const gpt_trainer *t) {
 
 static int diverged(const gpt_trainer *t, const char *what, double v) {
     return ax_error("the %s is %g at step %lld: training diverged; try a lower --lr (now %g)%s", what, v,
-                    (long long)t->step + 1, t->o.lr, t->step > t->start_step || t->start_step ? "; the checkpoints "
-                    "saved so far are kept" : "");
+                    (long long)t->step + 1, t->o.lr, t->start_step || t->best_step ? "; the checkpoints saved so far "
+                    "are kept" : "");
 }
 
 // one optimizer step over --grad-accum micro-batches; 1 after a one-line error if the loss is not finite

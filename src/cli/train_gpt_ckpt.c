@@ -45,7 +45,7 @@ static char *extra_config(const gpt_trainer *t, int64_t step, double val_loss) {
     cJSON_AddNumberToObject(tr, "grad_accum", (double)o->accum);
     cJSON_AddNumberToObject(tr, "lr", o->lr);
     cJSON_AddNumberToObject(tr, "min_lr", o->min_lr);
-    cJSON_AddNumberToObject(tr, "warmup_iters", (double)o->warmup);
+    cJSON_AddNumberToObject(tr, "warmup_iters", (double)t->sched.warmup);
     cJSON_AddNumberToObject(tr, "lr_decay_iters", (double)t->sched.total_steps);
     cJSON_AddNumberToObject(tr, "weight_decay", o->weight_decay);
     cJSON_AddNumberToObject(tr, "beta1", o->beta1);

@@ -30,7 +30,8 @@ static void push_i64(int64_t **a, int64_t n, int64_t v) {
 // appends a token line's cells
 static void push_token(ax_conll *c, char **cols, int64_t line_no) {
     int64_t n = c->n_tokens;
-    if ((n & (n - 1)) == 0) c->cells = realloc(c->cells, (size_t)(n ? 2 * n : 1) * (size_t)c->n_cols * sizeof *c->cells);
+    if ((n & (n - 1)) == 0) // capacity doubles at powers of two
+        c->cells = realloc(c->cells, (size_t)(n ? 2 * n : 1) * (size_t)c->n_cols * sizeof *c->cells);
     memcpy(c->cells + n * c->n_cols, cols, (size_t)c->n_cols * sizeof *cols);
     push_i64(&c->line, n, line_no);
     c->n_tokens++;
@@ -69,7 +70,8 @@ int ax_conll_read(const char *path, int min_cols, ax_conll *out) {
             if (n < min_cols)
                 return ax_error("%s:%lld: %d column%s, need at least %d", path, (long long)it.no, n, n == 1 ? "" : "s",
                                 min_cols);
-            if (n > CONLL_MAX_COLS) return ax_error("%s:%lld: more than %d columns", path, (long long)it.no, CONLL_MAX_COLS);
+            if (n > CONLL_MAX_COLS)
+                return ax_error("%s:%lld: more than %d columns", path, (long long)it.no, CONLL_MAX_COLS);
             return ax_error("%s:%lld: %d columns, but line %lld has %lld", path, (long long)it.no, n, (long long)first,
                             (long long)want);
         }

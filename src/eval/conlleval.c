@@ -123,7 +123,8 @@ char *ax_conlleval_report(const ax_conlleval *ev) {
     for (int i = 0; i < ev->n_types; i++) {
         const ax_chunk_counts *t = &ev->types[i];
         // the script lists the names of both count tables; a false name ("") is not recognised as a repeat
-        int rows = t->name[0] ? (t->found_correct || t->found_guessed) : (t->found_correct > 0) + (t->found_guessed > 0);
+        int rows = t->name[0] ? (t->found_correct || t->found_guessed)
+                              : (t->found_correct > 0) + (t->found_guessed > 0);
         ax_conlleval_prf(t->correct, t->found_guessed, t->found_correct, &p, &r, &f);
         for (int k = 0; k < rows; k++)
             fprintf(fp, "%17s: precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f  %lld\n", t->name, p, r, f,
