@@ -61,7 +61,8 @@ ax_tensor *ax_layernorm(ax_tensor *x, ax_tensor *w, ax_tensor *b, float eps); //
  * Fused scaled dot-product attention: softmax(q·kᵀ·scale + mask)·v, tiled with an online softmax so the
  * (Tq × Tk) score matrix is never materialised (flash-attention style); backward recomputes the tiles.
  * q (B, H, Tq, D), k and v (B, H, Tk, D) → (B, H, Tq, D). causal: query i sees keys j ≤ i + (Tk − Tq).
- * key_keep: BOOL (B, Tk), false = padding key that nobody attends to; NULL = all keys valid. */
+ * key_keep: BOOL (B, Tk), false = padding key that nobody attends to; NULL = all keys valid.
+ * A query row that sees no key outputs zeros and passes zero gradient (PyTorch gives NaN). */
 ax_tensor *ax_attention(ax_tensor *q, ax_tensor *k, ax_tensor *v, ax_tensor *key_keep, bool causal, float scale);
 
 /* ---- lookup, selection, combination ---------------------------------------------------------------- */
