@@ -34,5 +34,9 @@ int check_report(void); // prints the summary; returns 0 if nothing failed
 /* Runs a shell command, captures up to cap-1 bytes of its stdout+stderr into out; returns the exit code. */
 int check_run(const char *cmd, char *out, size_t cap);
 const char *check_axon_bin(void); // path of the axon CLI (env AXON_BIN, set by ctest)
+/* Runs `axon <printf-formatted args>` capturing its output into out; returns the exit code. */
+int check_axon(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *check_join(const char *dir, const char *name); // "dir/name" in one of 8 rotating static buffers
+char *check_slurp(const char *path);                       // a whole file, NUL-terminated, malloc'd; NULL if unreadable
 
 #endif

@@ -15,29 +15,11 @@
 static char tmp_dir[64];  // scratch directory for this run
 static char out[1 << 16]; // the last command's output
 
-static const char *tmp_path(const char *name) {
-    static char path[8][256];
-    static int next;
-    char *p = path[next++ & 7];
-    snprintf(p, 256, "%s/%s", tmp_dir, name);
-    return p;
-}
+#define tmp_path(name) check_join(tmp_dir, name)
 
-__attribute__((format(printf, 1, 2))) static int run(const char *fmt, ...) {
-    char cmd[4096];
-    int n = snprintf(cmd, sizeof cmd, "%s ", check_axon_bin());
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
-    va_end(ap);
-    return check_run(cmd, out, sizeof out);
-}
+#define run(...) check_axon(out, sizeof out, __VA_ARGS__)
 
-static char *slurp(const char *path) {
-    void *buf = NULL;
-    size_t len;
-    return ax_read_file(path, 1u << 24, &buf, &len) == AX_OK ? buf : NULL;
-}
+#define slurp check_slurp
 
 // a repetitive text the model can learn in a few dozen steps
 static void write_corpus(const char *path) {

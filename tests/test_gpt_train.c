@@ -18,23 +18,9 @@
 static char root[64];     // temporary directory of this run
 static char out[1 << 16]; // output of the last command
 
-static const char *path(const char *name) {
-    static char p[8][256];
-    static int next;
-    char *s = p[next++ & 7];
-    snprintf(s, 256, "%s/%s", root, name);
-    return s;
-}
+#define path(name) check_join(root, name)
 
-__attribute__((format(printf, 1, 2))) static int axon(const char *fmt, ...) {
-    char cmd[4096];
-    int n = snprintf(cmd, sizeof cmd, "%s ", check_axon_bin());
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
-    va_end(ap);
-    return check_run(cmd, out, sizeof out);
-}
+#define axon(...) check_axon(out, sizeof out, __VA_ARGS__)
 
 static bool one_line(void) { return strncmp(out, "axon: ", 6) == 0 && strchr(out, '\n') == out + strlen(out) - 1; }
 

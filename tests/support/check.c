@@ -80,3 +80,27 @@ const char *check_axon_bin(void) {
     const char *bin = getenv("AXON_BIN");
     return bin ? bin : "./axon";
 }
+
+int check_axon(char *out, size_t cap, const char *fmt, ...) {
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof cmd, "%s ", check_axon_bin());
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
+    va_end(ap);
+    return check_run(cmd, out, cap);
+}
+
+const char *check_join(const char *dir, const char *name) {
+    static char paths[8][256];
+    static int next;
+    char *p = paths[next++ & 7];
+    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+    return p;
+}
+
+char *check_slurp(const char *path) {
+    void *buf = NULL;
+    size_t len;
+    return ax_read_file(path, 1u << 24, &buf, &len) == AX_OK ? buf : NULL;
+}
