@@ -4,8 +4,9 @@
 #             Austen corpus): ms/step and tokens/s of training steps; best of 3 runs a side
 #   124m      GPT-2 124M, batch 4, block 64: ms/step (axon 3 steps, PyTorch 2; after 1 untimed step)
 #   generate  GPT-2 124M, greedy generation with a KV cache, 64 tokens after a 16-token prompt: tokens/s
-#   val       `axon train gpt` with its defaults (config small, nanoGPT's hyper-parameters, 2000 steps) vs the same
-#             training in PyTorch: validation loss on the same 240 fixed windows of the last 10 % of the corpus
+#   val       `axon train gpt --max-iters 2000` (otherwise its defaults: config small, nanoGPT's hyper-parameters)
+#             vs the same training in PyTorch: validation loss on the same 240 fixed windows of the last 10 % of the
+#             corpus
 #   and the peak RSS of each process. axon: bench/gpt.c and `axon train gpt`, OMP_WAIT_POLICY unset (small also
 #   PASSIVE); PyTorch: tools/bench_gpt_torch.py (tools/gpt_reference.py), OMP_WAIT_POLICY=PASSIVE.
 #   --quick: fewer steps everywhere and 100 training steps for val (a smoke run; the numbers mean little).

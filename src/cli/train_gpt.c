@@ -18,7 +18,7 @@
 
 static int parse_options(int argc, char **argv, gpt_train_opts *o) {
     *o = (gpt_train_opts){.out = "runs/gpt", .tokenizer = "char", .n_layer = 4, .n_head = 4, .n_embd = 128,
-                          .block = 64, .dropout = 0, .batch = 12, .accum = 1, .max_iters = 2000, .lr = 1e-3,
+                          .block = 64, .dropout = 0, .batch = 12, .accum = 1, .max_iters = 3000, .lr = 1e-3,
                           .min_lr = 1e-4, .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.95, .clip = 1.0, .warmup = 100,
                           .decay_iters = 0, .val_fraction = 0.1, .eval_interval = 250, .eval_iters = 20,
                           .log_every = 10, .seed = 1337, .threads = 0};
