@@ -1,6 +1,7 @@
 /* GEMM throughput on square and GPT-2 (small) shapes, forward and both backward layouts.
  *
- * Usage: gemm [threads ...]   (default: 1 2). One line per shape and thread count:
+ * Usage: gemm [--only PREFIX] [threads ...]   (default: 1 2). One line per shape (whose name starts with PREFIX)
+ * and thread count:
  *   axon <shape> <layout> <M> <N> <K> <threads> <GFLOP/s>
  *        gemm --list          the shapes, "<shape> <layout> <M> <N> <K>" per line
  * tools/bench_gemm_torch.py times torch.mm on the listed shapes; bench/run.sh gemm joins the two.
@@ -28,6 +29,13 @@ static const shape shapes[] = {
     {"proj_dx", false, false, 768, 3072, 768},  {"proj_dw", true, false, 768, 3072, 768},
     {"lm_fwd", false, true, 768, 50257, 768},   {"lm_dx", false, false, 768, 768, 50257},
     {"lm_dw", true, false, 50257, 768, 768},
+    /* nanoGPT's CPU config (B·T = 768 rows, C = 128) with GPT-2's Conv1D weights W (in, out): forward x·W NN,
+     * dX = dY·Wᵀ NT, dW = Xᵀ·dY TN (the *_f, *_x, *_w shapes; not in the RESULT line's GPT-2 minimum) */
+    {"nano_qkv_f", false, false, 768, 384, 128}, {"nano_qkv_x", false, true, 768, 128, 384},
+    {"nano_qkv_w", true, false, 128, 384, 768},  {"nano_fc_f", false, false, 768, 512, 128},
+    {"nano_fc_x", false, true, 768, 128, 512},   {"nano_fc_w", true, false, 128, 512, 768},
+    {"nano_proj_f", false, false, 768, 128, 512}, {"nano_proj_x", false, true, 768, 512, 128},
+    {"nano_proj_w", true, false, 512, 128, 768},
 };
 
 static double now(void) {
@@ -70,15 +78,19 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) print_shape(&shapes[i]), putchar('\n');
         return 0;
     }
-    if (argc > 1) {
+    const char *only = "";
+    int first = 1;
+    if (argc > 2 && strcmp(argv[1], "--only") == 0) only = argv[2], first = 3;
+    if (argc > first) {
         n_threads = 0;
-        for (int i = 1; i < argc && n_threads < 8; i++) threads[n_threads++] = atoi(argv[i]);
+        for (int i = first; i < argc && n_threads < 8; i++) threads[n_threads++] = atoi(argv[i]);
     }
     ax_manual_seed(1);
     const char *wait = getenv("OMP_WAIT_POLICY");
     printf("# axon GEMM, micro-kernel %s, OMP_WAIT_POLICY=%s\n", ax_gemm_isa_name(), wait ? wait : "(default)");
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
         const shape *s = &shapes[i];
+        if (strncmp(s->name, only, strlen(only)) != 0) continue;
         float *a = random_matrix(s->M * s->K), *b = random_matrix(s->K * s->N), *c = random_matrix(s->M * s->N);
         for (int t = 0; t < n_threads; t++) {
             ax_set_threads(threads[t]);

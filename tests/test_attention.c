@@ -1,7 +1,8 @@
 /* Fused attention: forward and the three gradients against PyTorch's explicit composition (causal or not,
  * Tq ≠ Tk, key padding, rows that see no key, D = 8/16/64, T = 1, 7, 65, 130, transposed-view inputs) with
- * finite differences, on both the AVX-512 and the portable kernels; then larger random cases against axon's
- * own composed ops (matmul, transpose, masked_fill, softmax, mul_scalar); gradients of some inputs only. */
+ * finite differences, on the AVX-512, AVX2 and portable kernels; then larger random cases against axon's
+ * own composed ops (matmul, transpose, masked_fill, softmax, mul_scalar); gradients of some inputs only; the
+ * packed self-attention ax_attention_qkv against the same op on split views. */
 #include "autograd/tape.h"
 #include "backend/cpu/attention_kernels.h"
 #include "check.h"
@@ -172,6 +173,50 @@ static void test_some_grads(void) {
     ax_arena_reset();
 }
 
+/* ---- self-attention on a packed projection ---- */
+
+// ax_attention_qkv spelled with views: split q | k | v into (B, H, T, D) heads, attend, merge the heads
+static ax_tensor *qkv_by_views(ax_tensor *qkv, int H, bool causal, float scale) {
+    int64_t B = qkv->shape[0], T = qkv->shape[1], C = qkv->shape[2] / 3;
+    ax_tensor *heads4 = ax_reshape(qkv, AX_SHAPE(B, T, 3 * H, C / H)), *part[3];
+    for (int i = 0; i < 3; i++) part[i] = ax_transpose(ax_narrow(heads4, 2, i * H, H), 1, 2);
+    ax_tensor *y = ax_attention(part[0], part[1], part[2], NULL, causal, scale);
+    return ax_reshape(ax_transpose(y, 1, 2), AX_SHAPE(B, T, C));
+}
+
+static ax_tensor *run_qkv(ax_tensor **in, void *ctx) { return ax_attention_qkv(in[0], *(const int *)ctx, true, 0.3f); }
+
+/* Output and gradient equal the view-based spelling (one head: with 4 threads the backward splits it among
+ * tasks and sums partial dK, dV into the packed gradient), and finite differences hold. */
+static void test_packed_qkv(void) {
+    static const struct {
+        int64_t B, T, C;
+        int H;
+        bool causal;
+    } cases[] = {{2, 130, 96, 3, true}, {1, 70, 64, 1, true}, {3, 9, 48, 4, false}};
+    ax_manual_seed(12);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        float scale = 0.25f;
+        ax_tensor *x = ax_randn(AX_SHAPE(cases[i].B, cases[i].T, 3 * cases[i].C), 0, 1), *y = ax_empty_like(x);
+        ax_copy_to_f32(x, ax_f32(y));
+        ax_requires_grad(x, true);
+        ax_requires_grad(y, true);
+        ax_tensor *out = ax_attention_qkv(x, cases[i].H, cases[i].causal, scale);
+        ax_tensor *r = ax_randn(3, out->shape, 0, 1);
+        ax_backward_from(out, r);
+        ax_tensor *ref = qkv_by_views(y, cases[i].H, cases[i].causal, scale);
+        ax_backward_from(ref, r);
+        check_close(out, ref, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, "attention_qkv output");
+        check_close(x->grad, y->grad, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, "attention_qkv gradient");
+        ax_arena_reset();
+    }
+    int H = 2;
+    ax_tensor *x = ax_randn(AX_SHAPE(2, 5, 3 * 8), 0, 1);
+    ax_requires_grad(x, true);
+    CHECK(ax_gradcheck(run_qkv, &H, &x, 1, GC_EPS, GC_RTOL, GC_ATOL) == 0, "attention_qkv finite differences");
+    ax_arena_reset();
+}
+
 // Without grad mode nothing is recorded and the forward alone runs.
 static void test_no_grad(void) {
     ax_manual_seed(5);
@@ -186,13 +231,14 @@ static void test_no_grad(void) {
 
 int main(void) {
     fx *f = fx_open("attention");
-    const char *isas[] = {"avx512", "generic"};
+    const char *isas[] = {"avx512", "avx2", "generic"};
     for (size_t i = 0; i < sizeof isas / sizeof *isas; i++) {
-        if (!ax_attn_force_isa(isas[i])) continue; // a CPU without AVX-512 tests the portable kernels only
+        if (!ax_attn_force_isa(isas[i])) continue; // a CPU without AVX-512 or AVX2 tests what it has
         ax_set_threads(4); // more threads than heads: query blocks split among tasks, partial dK, dV summed
         test_fixtures(f);
         test_empty_rows();
         test_self_attention();
+        test_packed_qkv();
         ax_set_threads(0);
         test_big();
     }

@@ -22,6 +22,9 @@ static ax_tensor *mm_narrow(ax_tensor **in, void *ctx) {
 }
 static ax_tensor *lin_bias(ax_tensor **in, void *ctx) { return ax_linear(in[0], in[1], in[2]); }
 static ax_tensor *lin_nobias(ax_tensor **in, void *ctx) { return ax_linear(in[0], in[1], NULL); }
+static ax_tensor *addmm_bias(ax_tensor **in, void *ctx) { return ax_addmm(in[0], in[1], in[2]); }
+static ax_tensor *addmm_nobias(ax_tensor **in, void *ctx) { return ax_addmm(in[0], in[1], NULL); }
+static ax_tensor *addmm_t(ax_tensor **in, void *ctx) { return ax_addmm(t(in[0]), in[1], in[2]); } // non-contiguous x
 
 static void test_fixtures(fx *f) {
     static const char *const ab[] = {"a", "b"}, *const xwb[] = {"x", "w", "bias"};
@@ -39,6 +42,8 @@ static void test_fixtures(fx *f) {
         {"mm_shared_bt", mm_bt, false, 2}, {"mm_shared_at", mm_at, false, 2}, {"mm_row_t", mm_tt, false, 2},
         {"mm_heads", mm_heads, false, 2}, {"mm_narrow", mm_narrow, false, 2}, {"lin_bias", lin_bias, true, 3},
         {"lin_nobias", lin_nobias, true, 2}, {"lin_3d", lin_bias, true, 3}, {"lin_1d", lin_bias, true, 3},
+        {"addmm_bias", addmm_bias, true, 3}, {"addmm_nobias", addmm_nobias, true, 2},
+        {"addmm_3d", addmm_bias, true, 3}, {"addmm_4d_t", addmm_t, true, 3}, {"addmm_1d", addmm_bias, true, 3},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check_op_case(f, cases[i].name, cases[i].fn, NULL, cases[i].linear ? xwb : ab, cases[i].n_in);
@@ -117,34 +122,37 @@ static void check_big(int ndim_a, const int64_t *shape_a, int ndim_b, const int6
     ax_arena_reset();
 }
 
-// linear: x (…, K) · wᵀ + bias with w (N, K), through the packed GEMM; bias optional
-static void check_linear_big(int ndim, const int64_t *shape_x, int64_t N, bool bias) {
+// linear: x (…, K) · wᵀ + bias with w (N, K), or addmm: x · w + bias with w (K, N), through the packed GEMM
+static void check_layer_big(int ndim, const int64_t *shape_x, int64_t N, bool bias, bool addmm) {
     int64_t K = shape_x[ndim - 1], M = shape_x[ndim - 2], nx[2], none[2] = {1, 1};
-    ax_tensor *x = int_tensor(ndim, shape_x, true), *w = int_tensor(2, DIMS(N, K), true);
+    ax_tensor *x = int_tensor(ndim, shape_x, true), *w = int_tensor(2, addmm ? DIMS(K, N) : DIMS(N, K), true);
     ax_tensor *b = bias ? int_tensor(1, DIMS(N), true) : NULL;
-    ax_tensor *out = ax_linear(x, w, b), *r = int_tensor(out->ndim, out->shape, false);
+    ax_tensor *out = addmm ? ax_addmm(x, w, b) : ax_linear(x, w, b), *r = int_tensor(out->ndim, out->shape, false);
     ax_backward_from(out, r);
     batch_sizes(ndim, shape_x, nx);
-    ax_tensor *c = ax_empty_like(out), *dx = ax_empty_like(x), *dwt = ax_empty(2, DIMS(K, N));
-    reference(ax_f32(copy_of(x)), ax_f32(copy_of(t(w))), ax_f32(r), ax_f32(c), ax_f32(dx), ax_f32(dwt), nx, none, M,
-              N, K);
+    ax_tensor *c = ax_empty_like(out), *dx = ax_empty_like(x), *dw = ax_empty(2, DIMS(K, N));
+    reference(ax_f32(copy_of(x)), ax_f32(copy_of(addmm ? w : t(w))), ax_f32(r), ax_f32(c), ax_f32(dx), ax_f32(dw), nx,
+              none, M, N, K);
     float *cv = ax_f32(c), *rv = ax_f32(r);
     ax_tensor *db = ax_zeros(1, DIMS(N));
     for (int64_t i = 0; i < ax_numel(c); i++) {
         if (bias) cv[i] += ax_f32(b)[i % N];
         ax_f32(db)[i % N] += rv[i];
     }
-    check_close(out, c, 0, 0, __FILE__, __LINE__, "linear out");
-    check_close(x->grad, dx, 0, 0, __FILE__, __LINE__, "linear grad x");
-    check_close(t(w->grad), dwt, 0, 0, __FILE__, __LINE__, "linear grad w");
-    if (bias) check_close(b->grad, db, 0, 0, __FILE__, __LINE__, "linear grad bias");
+    const char *what = addmm ? "addmm" : "linear";
+    check_close(out, c, 0, 0, __FILE__, __LINE__, what);
+    check_close(x->grad, dx, 0, 0, __FILE__, __LINE__, what);
+    check_close(addmm ? w->grad : t(w->grad), dw, 0, 0, __FILE__, __LINE__, what);
+    if (bias) check_close(b->grad, db, 0, 0, __FILE__, __LINE__, what);
     ax_arena_reset();
 }
 
 static void test_big(void) {
-    check_linear_big(2, DIMS(150, 70), 90, true);
-    check_linear_big(3, DIMS(3, 50, 64), 70, false);
-    check_linear_big(4, DIMS(2, 2, 30, 64), 70, true);
+    for (int addmm = 0; addmm < 2; addmm++) {
+        check_layer_big(2, DIMS(150, 70), 90, true, addmm);
+        check_layer_big(3, DIMS(3, 50, 64), 70, false, addmm);
+        check_layer_big(4, DIMS(2, 2, 30, 64), 70, true, addmm);
+    }
     for (int layout = 0; layout < 4; layout++) {
         bool ta = layout & 1, tb = layout >> 1;
         check_big(2, DIMS(150, 70), 2, DIMS(70, 90), ta, tb);       // one threaded GEMM

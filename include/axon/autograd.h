@@ -17,6 +17,7 @@ bool ax_set_grad_enabled(bool enabled);                  // switch recording; re
 void ax_requires_grad(ax_tensor *t, bool on);            // mark a leaf as needing a gradient
 void ax_zero_grad(ax_tensor *t);                         // set t's gradient to zero (keeps the buffer)
 ax_tensor *ax_detach(ax_tensor *t);                      // shares data, no gradient, no history
+void ax_profile_enable(bool on); // per-op forward/backward times, printed to stderr at exit (also: AX_PROFILE=1)
 
 /* Finite-difference gradient check. f maps the inputs to an output tensor y (any shape). With a fixed
  * random weighting R, L = Σ y·R is accumulated in double; the analytic gradient (backward seeded with R)

@@ -51,6 +51,7 @@ ax_tensor *ax_mean_all(ax_tensor *x);                     // mean of every eleme
  * copied: the GEMM gets the transpose flag. */
 ax_tensor *ax_matmul(ax_tensor *a, ax_tensor *b);
 ax_tensor *ax_linear(ax_tensor *x, ax_tensor *w, ax_tensor *b); // x (…, in) · wᵀ (out, in) + b (out) or NULL
+ax_tensor *ax_addmm(ax_tensor *x, ax_tensor *w, ax_tensor *b);  // x (…, in) · w (in, out) + b (out) or NULL (GPT-2 Conv1D)
 
 /* ---- softmax, normalisation ------------------------------------------------------------------------ */
 ax_tensor *ax_softmax(ax_tensor *x, int dim);      // e^x / Σ e^x along dim
@@ -64,6 +65,10 @@ ax_tensor *ax_layernorm(ax_tensor *x, ax_tensor *w, ax_tensor *b, float eps); //
  * key_keep: BOOL (B, Tk), false = padding key that nobody attends to; NULL = all keys valid.
  * A query row that sees no key outputs zeros and passes zero gradient (PyTorch gives NaN). */
 ax_tensor *ax_attention(ax_tensor *q, ax_tensor *k, ax_tensor *v, ax_tensor *key_keep, bool causal, float scale);
+/* Multi-head self-attention on a packed projection qkv (B, T, 3C) = q | k | v, each (B, T, C) with n_head heads
+ * of C / n_head side by side (GPT-2's c_attn output) → (B, T, C), heads side by side. The same math as
+ * ax_attention on the split heads, with no copies to split or merge them, forward or backward. */
+ax_tensor *ax_attention_qkv(ax_tensor *qkv, int n_head, bool causal, float scale);
 
 /* ---- lookup, selection, combination ---------------------------------------------------------------- */
 ax_tensor *ax_embedding(ax_tensor *weight, ax_tensor *idx);           // weight (V, C), idx I32 (…) → (…, C)

@@ -1,5 +1,6 @@
 /* The eager tape: record, backward, grad mode. */
 #include "autograd/tape.h"
+#include "autograd/profile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ ax_node *ax_tape_record(const char *op, ax_backward_fn backward, ax_tensor *out,
     out->requires_grad = true;
     out->node = n;
     tape.nodes[tape.len++] = n;
+    if (ax_profile_on()) ax_profile_forward(op);
     return n;
 }
 
@@ -65,9 +67,13 @@ void ax_backward_from(ax_tensor *out, const ax_tensor *grad) {
     AX_ASSERT(ax_is_contiguous(grad), "backward seed must be contiguous");
     for (int64_t i = 0, n = ax_numel(out); i < n; i++) g[i] += seed[i];
     bool prev = ax_set_grad_enabled(false);
+    bool profile = ax_profile_on();
     for (int64_t i = tape.len - 1; i >= 0; i--) {
         ax_node *n = tape.nodes[i];
-        if (n->out->grad) n->backward(n);
+        if (!n->out->grad) continue;
+        double t0 = profile ? ax_profile_now() : 0;
+        n->backward(n);
+        if (profile) ax_profile_backward(n->op, ax_profile_now() - t0);
     }
     ax_set_grad_enabled(prev);
     ax_tape_clear();

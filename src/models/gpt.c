@@ -123,24 +123,12 @@ void ax_gpt_free(ax_gpt *m) {
 /* ---- forward ----------------------------------------------------------------------------------------- */
 
 // Conv1D: x (…, in) · w (in, out) + b
-static ax_tensor *conv1d(ax_tensor *x, ax_tensor *w, ax_tensor *b) {
-    ax_tensor *y = ax_matmul(x, w);
-    return b ? ax_add(y, b) : y;
-}
+static ax_tensor *conv1d(ax_tensor *x, ax_tensor *w, ax_tensor *b) { return ax_addmm(x, w, b); }
 
-// head `which` (0 q, 1 k, 2 v) of qkv (B, T, 3C) as a (B, H, T, D) view: no copy
-static ax_tensor *head_view(ax_tensor *qkv4, int which, int H) {
-    ax_tensor *part = ax_narrow(qkv4, 2, (int64_t)which * H, H); // (B, T, H, D)
-    return ax_transpose(part, 1, 2);
-}
-
-// causal self-attention: x (B, T, C) → (B, T, C), before the output projection
+// causal self-attention: x (B, T, C) → (B, T, C), before the output projection; heads split and merged in place
 static ax_tensor *self_attention(const ax_gpt *m, const ax_gpt_block *h, ax_tensor *x) {
-    int64_t B = x->shape[0], T = x->shape[1], C = m->cfg.n_embd, H = m->cfg.n_head, D = C / H;
-    ax_tensor *qkv = ax_reshape(conv1d(x, h->attn_w, h->attn_b), AX_SHAPE(B, T, 3 * H, D));
-    ax_tensor *q = head_view(qkv, 0, (int)H), *k = head_view(qkv, 1, (int)H), *v = head_view(qkv, 2, (int)H);
-    ax_tensor *y = ax_attention(q, k, v, NULL, true, 1.0f / sqrtf((float)D)); // (B, H, T, D), fused
-    return ax_reshape(ax_transpose(y, 1, 2), AX_SHAPE(B, T, C));               // heads side by side again
+    int H = m->cfg.n_head, D = m->cfg.n_embd / H;
+    return ax_attention_qkv(conv1d(x, h->attn_w, h->attn_b), H, true, 1.0f / sqrtf((float)D));
 }
 
 static ax_tensor *block_forward(const ax_gpt *m, const ax_gpt_block *h, ax_tensor *x, bool train) {

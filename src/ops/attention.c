@@ -1,16 +1,19 @@
 /* Fused scaled dot-product attention (flash-attention style; kernels in backend/cpu/attention_kernels.c):
  *   S = q·kᵀ·scale (−∞ at padding and, causal, future keys)   P = softmax(S)   out = P·v
  *   dv += Pᵀ·dout   dS = P⊙(dout·vᵀ − Σ dout⊙out)   dq += dS·k·scale   dk += dSᵀ·q·scale
- * Inputs are read through their strides as long as the head dim is contiguous, so the (B, T, H, D) →
- * (B, H, T, D) transpose that splits heads costs no copy; other layouts are packed first. A query row with
- * no visible key gives zeros (PyTorch's softmax of an all −∞ row gives NaN). */
+ * ax_attention reads q, k, v through their strides as long as the head dim is contiguous, so the (B, T, H, D)
+ * → (B, H, T, D) transpose that splits heads costs no copy; other layouts are packed first. ax_attention_qkv
+ * goes one step further for self-attention: it reads q | k | v straight out of the packed projection (B, T, 3C),
+ * writes the heads side by side into (B, T, C), and its backward writes straight into the gradient of the
+ * packed projection, so the head split and merge cost nothing either way. A query row with no visible key
+ * gives zeros (PyTorch's softmax of an all −∞ row gives NaN). */
 #include "autograd/tape.h"
 #include "axon/ops.h"
 #include "backend/cpu/attention_kernels.h"
 
 typedef struct {
+    ax_attn_problem p;   // the problem as the forward ran it (input pointers, layouts)
     float *lse;          // (B, H, Tq) log Σ e^S per query row, from the forward
-    const uint8_t *keep; // (B, Tk) contiguous key_keep, or NULL
 } attention_saved;
 
 // x itself when its last dim is contiguous, else a packed copy
@@ -22,16 +25,21 @@ static ax_attn_operand operand(const ax_tensor *x) {
     return (ax_attn_operand){x->data, x->stride[0], x->stride[1], x->stride[2]};
 }
 
-static ax_attn_problem problem(ax_tensor *const *qkv, const uint8_t *keep, bool causal, float scale) {
-    const ax_tensor *q = qkv[0], *k = qkv[1];
-    return (ax_attn_problem){q->shape[0], q->shape[1], q->shape[2], k->shape[2], q->shape[3],
-                             operand(q), operand(k), operand(qkv[2]), keep, causal, scale};
+// Runs the forward of p into out and records the node (inputs in[0 .. n_in)) that runs its backward.
+static void run_forward(ax_attn_problem p, ax_tensor *out, ax_backward_fn backward, int n_in, ax_tensor *const *in) {
+    float *lse = ax_arena_alloc((size_t)(p.B * p.H * p.Tq) * sizeof(float));
+    ax_attn_forward(&p, out->data, lse);
+    ax_node *n = ax_tape_record("attention", backward, out, n_in, in);
+    if (n) {
+        attention_saved *sv = ax_arena_alloc(sizeof *sv);
+        *sv = (attention_saved){p, lse};
+        n->saved = sv;
+    }
 }
 
 static void attention_backward(ax_node *n) {
     const attention_saved *sv = n->saved;
-    ax_attn_problem p = problem(n->in, sv->keep, n->iarg[0], n->farg[0]);
-    ax_attn_backward(&p, n->out->data, n->out->grad->data, sv->lse, ax_grad_buf(n->in[0]), ax_grad_buf(n->in[1]),
+    ax_attn_backward(&sv->p, n->out->data, n->out->grad->data, sv->lse, ax_grad_buf(n->in[0]), ax_grad_buf(n->in[1]),
                      ax_grad_buf(n->in[2]));
 }
 
@@ -51,18 +59,37 @@ static void check_shapes(const ax_tensor *q, const ax_tensor *k, const ax_tensor
 ax_tensor *ax_attention(ax_tensor *q, ax_tensor *k, ax_tensor *v, ax_tensor *key_keep, bool causal, float scale) {
     check_shapes(q, k, v, key_keep);
     ax_tensor *qkv[3] = {rows_contiguous(q), rows_contiguous(k), rows_contiguous(v)};
-    const uint8_t *keep = key_keep ? ax_contiguous(key_keep)->data : NULL;
+    int64_t B = q->shape[0], H = q->shape[1], Tq = q->shape[2], Tk = k->shape[2], D = q->shape[3];
+    ax_attn_layout lq = ax_attn_contiguous(H, Tq, D), lk = ax_attn_contiguous(H, Tk, D);
+    ax_attn_problem p = {B, H, Tq, Tk, D, operand(qkv[0]), operand(qkv[1]), operand(qkv[2]),
+                         key_keep ? ax_contiguous(key_keep)->data : NULL, causal, scale, lq, lq, lk, lk};
     ax_tensor *out = ax_empty(4, qkv[0]->shape);
-    float *lse = ax_arena_alloc((size_t)(q->shape[0] * q->shape[1] * q->shape[2]) * sizeof(float));
-    ax_attn_problem p = problem(qkv, keep, causal, scale);
-    ax_attn_forward(&p, out->data, lse);
-    ax_node *n = AX_RECORD("attention", attention_backward, out, qkv[0], qkv[1], qkv[2]);
-    if (n) {
-        attention_saved *sv = ax_arena_alloc(sizeof *sv);
-        *sv = (attention_saved){lse, keep};
-        n->saved = sv;
-        n->iarg[0] = causal;
-        n->farg[0] = scale;
-    }
+    run_forward(p, out, attention_backward, 3, qkv);
+    return out;
+}
+
+/* ---- self-attention on the packed projection ---- */
+
+static void attention_qkv_backward(ax_node *n) {
+    const attention_saved *sv = n->saved;
+    float *d = ax_grad_buf(n->in[0]);
+    int64_t C = sv->p.H * sv->p.D;
+    if (d) ax_attn_backward(&sv->p, n->out->data, n->out->grad->data, sv->lse, d, d + C, d + 2 * C);
+}
+
+ax_tensor *ax_attention_qkv(ax_tensor *qkv, int n_head, bool causal, float scale) {
+    AX_ASSERT(qkv->ndim == 3 && qkv->dtype == AX_F32 && n_head > 0 && qkv->shape[2] % (3 * n_head) == 0,
+              "attention_qkv needs F32 (B, T, 3·C) with C a multiple of %d heads, got %s", n_head, ax_shape_str(qkv));
+    qkv = ax_contiguous(qkv);
+    int64_t B = qkv->shape[0], T = qkv->shape[1], C = qkv->shape[2] / 3, D = C / n_head;
+    const float *base = qkv->data;
+    ax_attn_layout in = {T * 3 * C, D, 3 * C}, out_layout = {T * C, D, C};
+    ax_attn_problem p = {B, n_head, T, T, D,
+                         (ax_attn_operand){base, in.sb, in.sh, in.st},
+                         (ax_attn_operand){base + C, in.sb, in.sh, in.st},
+                         (ax_attn_operand){base + 2 * C, in.sb, in.sh, in.st},
+                         NULL, causal, scale, out_layout, in, in, in};
+    ax_tensor *out = ax_empty(3, (int64_t[]){B, T, C});
+    run_forward(p, out, attention_qkv_backward, 1, &qkv);
     return out;
 }

@@ -3,6 +3,7 @@
  *   C = A·B          A (…, M, K), B (…, K, N); batch dims broadcast (a missing or size-1 dim repeats)
  *   dA += dC·Bᵀ      dB += Aᵀ·dC   (summed over the batches an operand is broadcast across)
  *   linear: y = x·wᵀ + bias, w (out, in) read in place; its gradient is written in w's own layout
+ *   addmm:  y = x·w + bias, w (in, out) (GPT-2's Conv1D layout)
  *
  * Operands are read in place through their strides: a transposed view (unit stride along its
  * second-to-last dim) goes to the GEMM as a transpose flag with its leading dimension, batch dims as
@@ -158,8 +159,22 @@ ax_tensor *ax_matmul(ax_tensor *a, ax_tensor *b) {
     return c;
 }
 
-/* ---- linear: y = x·wᵀ + bias, w (out, in) used in place as the transposed operand ----
- *   dx += dy·w (NN)      dw += dyᵀ·x (TN, straight into w's layout)      dbias += Σ_rows dy */
+/* ---- linear layers: y = x·wᵀ + bias with w (out, in) (ax_linear, torch.nn.Linear), or y = x·w + bias with
+ * w (in, out) (ax_addmm, GPT-2's Conv1D). The weight is read in place as the B operand (transposed or not) and
+ * x's leading dims are flattened into rows, so the forward and both weight products are single GEMMs:
+ *   dx += dy·op(w)ᵀ      dw += op(x)ᵀ·dy (addmm) or dyᵀ·op(x) (linear), in w's own layout      dbias += Σ_rows dy */
+
+// A 2-D alias (rows, cols) of x: its leading dims flattened (x contiguous) or x itself (2-D); not a recorded view.
+static ax_tensor rows_of(const ax_tensor *x) {
+    ax_tensor m = *x;
+    if (x->ndim > 2) {
+        int64_t cols = x->shape[x->ndim - 1];
+        m.ndim = 2;
+        m.shape[0] = ax_numel(x) / cols, m.shape[1] = cols;
+        m.stride[0] = cols, m.stride[1] = 1;
+    }
+    return m;
+}
 
 // w (out, in) seen as wᵀ (in, out): an alias for the GEMM plan, not a recorded view
 static ax_tensor transposed(const ax_tensor *w) {
@@ -169,33 +184,62 @@ static ax_tensor transposed(const ax_tensor *w) {
     return t;
 }
 
-static void linear_backward(ax_node *n) {
-    ax_tensor wt = transposed(n->in[1]);
-    mm_plan p = plan(n->in[0], &wt, n->out);
+// The B operand of the layer: w itself (addmm) or wᵀ (linear)
+static ax_tensor weight_operand(const ax_tensor *w, bool w_out_in) { return w_out_in ? transposed(w) : *w; }
+
+// db (N) += Σ_rows dy (rows × N), threads over column blocks
+static void bias_backward(const float *dy, int64_t rows, int64_t N, float *restrict db) {
+    enum { COLS = 64 };
+#pragma omp parallel for if (rows * N > 65536)
+    for (int64_t j0 = 0; j0 < N; j0 += COLS) {
+        int64_t n = N - j0 < COLS ? N - j0 : COLS;
+        for (int64_t r = 0; r < rows; r++) {
+            const float *g = dy + r * N + j0;
+#pragma omp simd
+            for (int64_t j = 0; j < n; j++) db[j0 + j] += g[j];
+        }
+    }
+}
+
+static void layer_backward(ax_node *n, bool w_out_in) {
+    ax_tensor x = rows_of(n->in[0]), w = weight_operand(n->in[1], w_out_in), y = rows_of(n->out);
+    mm_plan p = plan(&x, &w, &y);
     const float *dy = n->out->grad->data;
     float *dx = ax_grad_buf(n->in[0]), *dw = ax_grad_buf(n->in[1]), *db = n->n_in > 2 ? ax_grad_buf(n->in[2]) : NULL;
     if (dx) backward_a(&p, dy, dx);
-    if (dw) // dw (N×K) += dyᵀ · op(x), summed over the batches
-        gemm_nb(true, p.a.trans, p.N, p.K, p.M, dy, p.N, p.sc, p.a.data, p.a.ld, p.a.bs, 1.0f, dw, p.K, p.sb, p.n);
-    if (db)
-        for (int64_t r = 0, rows = ax_numel(n->out) / p.N; r < rows; r++)
-            for (int64_t j = 0; j < p.N; j++) db[j] += dy[r * p.N + j];
+    if (dw && w_out_in) // dw (N×K) += dyᵀ · op(x)
+        ax_gemm(true, p.a.trans, p.N, p.K, p.M, 1.0f, dy, p.N, p.a.data, p.a.ld, 1.0f, dw, p.K);
+    else if (dw) // dw (K×N) += op(x)ᵀ · dy
+        ax_gemm(!p.a.trans, false, p.K, p.N, p.M, 1.0f, p.a.data, p.a.ld, dy, p.N, 1.0f, dw, p.N);
+    if (db) bias_backward(dy, p.M, p.N, db);
 }
 
-ax_tensor *ax_linear(ax_tensor *x, ax_tensor *w, ax_tensor *b) {
-    AX_ASSERT(w->ndim == 2 && x->ndim >= 1 && x->shape[x->ndim - 1] == w->shape[1],
-              "linear: input %s does not fit weight %s", ax_shape_str(x), ax_shape_str(w));
-    AX_ASSERT(!b || (b->ndim == 1 && b->shape[0] == w->shape[0]), "linear: bias %s does not fit weight %s",
+static void linear_backward(ax_node *n) { layer_backward(n, true); }
+static void addmm_backward(ax_node *n) { layer_backward(n, false); }
+
+static ax_tensor *layer(const char *name, ax_tensor *x, ax_tensor *w, ax_tensor *b, bool w_out_in) {
+    int64_t in = w->shape[w_out_in ? 1 : 0], out = w->shape[w_out_in ? 0 : 1];
+    AX_ASSERT(w->ndim == 2 && x->ndim >= 1 && x->shape[x->ndim - 1] == in, "%s: input %s does not fit weight %s",
+              name, ax_shape_str(x), ax_shape_str(w));
+    AX_ASSERT(!b || (b->ndim == 1 && b->shape[0] == out), "%s: bias %s does not fit weight %s", name,
               b ? ax_shape_str(b) : "", ax_shape_str(w));
-    if (x->ndim == 1) return ax_squeeze(ax_linear(ax_unsqueeze(x, 0), w, b), 0);
-    x = as_matrix_operand(x);
+    if (x->ndim == 1) return ax_squeeze(layer(name, ax_unsqueeze(x, 0), w, b, w_out_in), 0);
+    x = x->ndim > 2 && !ax_is_contiguous(x) ? ax_contiguous(x) : as_matrix_operand(x);
     w = as_matrix_operand(w);
     if (b) b = ax_contiguous(b);
-    ax_tensor wt = transposed(w);
-    ax_tensor *y = forward(x, &wt, b ? b->data : NULL);
+    ax_tensor xm = rows_of(x), wm = weight_operand(w, w_out_in);
+    ax_tensor *y = forward(&xm, &wm, b ? b->data : NULL);
+    memcpy(y->shape, x->shape, sizeof y->shape); // (rows, out) → (…, out): a fresh contiguous tensor
+    y->ndim = x->ndim;
+    y->shape[y->ndim - 1] = out;
+    for (int64_t d = y->ndim - 1, s = 1; d >= 0; d--) y->stride[d] = s, s *= y->shape[d];
+    ax_backward_fn backward = w_out_in ? linear_backward : addmm_backward;
     if (b)
-        AX_RECORD("linear", linear_backward, y, x, w, b);
+        AX_RECORD(name, backward, y, x, w, b);
     else
-        AX_RECORD("linear", linear_backward, y, x, w);
+        AX_RECORD(name, backward, y, x, w);
     return y;
 }
+
+ax_tensor *ax_linear(ax_tensor *x, ax_tensor *w, ax_tensor *b) { return layer("linear", x, w, b, true); }
+ax_tensor *ax_addmm(ax_tensor *x, ax_tensor *w, ax_tensor *b) { return layer("addmm", x, w, b, false); }

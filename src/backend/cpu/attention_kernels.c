@@ -33,6 +33,13 @@ typedef struct {            // one (batch, head)
 } head;
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+ax_attn_layout ax_attn_contiguous(int64_t H, int64_t T, int64_t D) { return (ax_attn_layout){H * T * D, T * D, D}; }
+
+// offset of head bh's row 0 in layout l
+static int64_t head_offset(const ax_attn_problem *p, const ax_attn_layout *l, int64_t bh) {
+    return bh / p->H * l->sb + bh % p->H * l->sh;
+}
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 static float *scratch(int64_t floats) { return ax_arena_alloc((size_t)floats * sizeof(float)); }
@@ -106,33 +113,36 @@ static void scale_row(float *x, int64_t n, float a) {
 
 /* Online softmax over one tile: turns row r of s into e^(s − m_r) with m_r the running max of the row, and
  * rescales what o and l hold so far by e^(m_old − m_r). A row that has seen only −∞ keeps m = −∞. */
-static void softmax_tile(const plan *pl, float *s, int64_t m, int64_t n, float *mx, float *l, float *o) {
+static void softmax_tile(const plan *pl, float *s, int64_t m, int64_t n, float *mx, float *l, float *o, int64_t ldo) {
     int64_t D = pl->p->D;
     for (int64_t r = 0; r < m; r++) {
         float mnew = fmaxf(mx[r], pl->isa->max_row(s + r * BK, n));
         float alpha = mx[r] == -INFINITY ? 0.0f : expf(mx[r] - mnew);
         l[r] = l[r] * alpha + pl->isa->exp_row(s + r * BK, n, mnew == -INFINITY ? 0.0f : mnew);
-        if (alpha != 1.0f) scale_row(o + r * D, D, alpha);
+        if (alpha != 1.0f) scale_row(o + r * ldo, D, alpha);
         mx[r] = mnew;
     }
 }
 
-// Rows [i0, i0 + m) of head bh: o (m, D) and lse (m) of that head's rows.
-static void forward_block(const plan *pl, int64_t bh, int64_t i0, int64_t m, float *o, float *lse, float *s) {
+// Rows [i0, i0 + m) of head bh: o (m, D) with row stride ldo and lse (m) of that head's rows.
+static void forward_block(const plan *pl, int64_t bh, int64_t i0, int64_t m, float *o, int64_t ldo, float *lse,
+                          float *s) {
     const ax_attn_problem *p = pl->p;
     head h = head_at(pl, bh);
     float mx[BQ], l[BQ];
-    for (int64_t r = 0; r < m; r++) mx[r] = -INFINITY, l[r] = 0.0f;
-    memset(o, 0, (size_t)(m * p->D) * sizeof *o);
+    for (int64_t r = 0; r < m; r++) {
+        mx[r] = -INFINITY, l[r] = 0.0f;
+        memset(o + r * ldo, 0, (size_t)p->D * sizeof *o);
+    }
     int64_t end = visible_end(p, i0, m);
     for (int64_t j0 = 0; j0 < end; j0 += BK) {
         int64_t n = min64(BK, end - j0);
         scores(pl, &h, i0, m, j0, n, s);
-        softmax_tile(pl, s, m, n, mx, l, o);
-        pl->isa->gemm(m, p->D, n, s, BK, 1, h.v + j0 * h.ldv, h.ldv, o, p->D, 1.0f, true); // O += P·V
+        softmax_tile(pl, s, m, n, mx, l, o, ldo);
+        pl->isa->gemm(m, p->D, n, s, BK, 1, h.v + j0 * h.ldv, h.ldv, o, ldo, 1.0f, true); // O += P·V
     }
     for (int64_t r = 0; r < m; r++) {
-        if (l[r] > 0.0f) scale_row(o + r * p->D, p->D, 1.0f / l[r]);
+        if (l[r] > 0.0f) scale_row(o + r * ldo, p->D, 1.0f / l[r]);
         lse[r] = l[r] > 0.0f ? mx[r] + logf(l[r]) : INFINITY; // +∞: e^(s − lse) = 0 in the backward
     }
 }
@@ -145,16 +155,17 @@ void ax_attn_forward(const ax_attn_problem *p, float *out, float *lse) {
 #pragma omp parallel for schedule(dynamic, 1) if (BH * p->Tq * p->Tk * p->D > PAR_MIN)
     for (int64_t t = 0; t < BH * nqb; t++) {
         int64_t bh = t % BH, i0 = (nqb - 1 - t / BH) * BQ, m = min64(BQ, p->Tq - i0);
-        forward_block(&pl, bh, i0, m, out + (bh * p->Tq + i0) * p->D, lse + bh * p->Tq + i0,
+        forward_block(&pl, bh, i0, m, out + head_offset(p, &p->o, bh) + i0 * p->o.st, p->o.st, lse + bh * p->Tq + i0,
                       s + omp_get_thread_num() * BQ * BK);
     }
 }
 
 /* ---- backward ---- */
 
-typedef struct {    // the gradients one task accumulates into, at its head
-    float *dq;      // (Tq, D) or NULL
-    float *dk, *dv; // (Tk, D) or NULL: the real gradients or a partial sum of this task's query blocks
+typedef struct {        // the gradients one task accumulates into, at its head
+    float *dq;          // (Tq, D) or NULL
+    float *dk, *dv;     // (Tk, D) or NULL: the real gradients or a partial sum of this task's query blocks
+    int64_t ldq, ldk, ldv; // their row strides
 } grads;
 
 static float dot(const float *x, const float *y, int64_t n) {
@@ -174,44 +185,57 @@ static void score_grads(float *s, const float *dp, const float *delta, int64_t m
     }
 }
 
-/* Rows [i0, i0 + m) of head bh. o, dout: (Tq, D) of the head; lse: (Tq) of the head; s, dp: tile scratch. */
+/* Rows [i0, i0 + m) of head bh. o, dout: (Tq, D) of the head, row stride ldo; lse: (Tq) of the head; s, dp:
+ * tile scratch. */
 static void backward_block(const plan *pl, int64_t bh, int64_t i0, int64_t m, const float *o, const float *dout,
-                           const float *lse, grads g, float *s, float *dp) {
+                           int64_t ldo, const float *lse, grads g, float *s, float *dp) {
     const ax_attn_problem *p = pl->p;
     const ax_attn_isa *isa = pl->isa;
     int64_t D = p->D;
     head h = head_at(pl, bh);
-    const float *q = h.q + i0 * h.ldq, *dO = dout + i0 * D;
+    const float *q = h.q + i0 * h.ldq, *dO = dout + i0 * ldo;
     float delta[BQ];
-    for (int64_t r = 0; r < m; r++) delta[r] = dot(dO + r * D, o + (i0 + r) * D, D);
+    for (int64_t r = 0; r < m; r++) delta[r] = dot(dO + r * ldo, o + (i0 + r) * ldo, D);
     int64_t end = visible_end(p, i0, m);
     for (int64_t j0 = 0; j0 < end; j0 += BK) {
         int64_t n = min64(BK, end - j0);
         scores(pl, &h, i0, m, j0, n, s);
         for (int64_t r = 0; r < m; r++) isa->exp_row(s + r * BK, n, lse[i0 + r]); // P
-        if (g.dv) isa->gemm(n, D, m, s, 1, BK, dO, D, g.dv + j0 * D, D, 1.0f, true); // dV += Pᵀ·dO
+        if (g.dv) isa->gemm(n, D, m, s, 1, BK, dO, ldo, g.dv + j0 * g.ldv, g.ldv, 1.0f, true); // dV += Pᵀ·dO
         if (!g.dq && !g.dk) continue;
-        isa->gemm(m, n, D, dO, D, 1, h.vt + j0 * D, BK, dp, BK, 1.0f, false); // dP = dO·Vᵀ
+        isa->gemm(m, n, D, dO, ldo, 1, h.vt + j0 * D, BK, dp, BK, 1.0f, false); // dP = dO·Vᵀ
         score_grads(s, dp, delta, m, n, p->scale);
-        if (g.dq) isa->gemm(m, D, n, s, BK, 1, h.k + j0 * h.ldk, h.ldk, g.dq + i0 * D, D, 1.0f, true); // dQ += dS·K
-        if (g.dk) isa->gemm(n, D, m, s, 1, BK, q, h.ldq, g.dk + j0 * D, D, 1.0f, true); // dK += dSᵀ·Q
+        if (g.dq) // dQ += dS·K
+            isa->gemm(m, D, n, s, BK, 1, h.k + j0 * h.ldk, h.ldk, g.dq + i0 * g.ldq, g.ldq, 1.0f, true);
+        if (g.dk) isa->gemm(n, D, m, s, 1, BK, q, h.ldq, g.dk + j0 * g.ldk, g.ldk, 1.0f, true); // dK += dSᵀ·Q
     }
 }
 
 /* With fewer heads than threads, each head's query blocks are split among `split` tasks; task c > 0 sums
- * its dK, dV into part (split − 1, 2, B·H, Tk, D), added to the gradients at the end. Not when dq is also dk
- * or dv (q and k or v are one tensor): task 0 would write rows of dk that another task writes as dq. */
+ * its dK, dV into part (split − 1, 2, B·H, Tk, D) contiguous, added to the gradients at the end. Not when dq
+ * is also dk or dv (q and k or v are one tensor): task 0 would write rows of dk that another task writes as
+ * dq. */
 static int64_t split_of(const ax_attn_problem *p, const float *dq, const float *dk, const float *dv) {
     int64_t BH = p->B * p->H, nqb = (p->Tq + BQ - 1) / BQ, threads = ax_threads();
     bool aliased = dq && (dq == dk || dq == dv);
     return BH >= threads || aliased ? 1 : min64(nqb, (threads + BH - 1) / BH);
 }
 
-static void add_parts(float *dst, const float *part, int64_t split, int64_t n) {
+// dst (layout l) += the split − 1 partial sums in part (contiguous (B·H, Tk, D), 2·n apart)
+static void add_parts(const ax_attn_problem *p, float *dst, const ax_attn_layout *l, const float *part, int64_t split,
+                      int64_t n) {
     if (!dst) return;
-#pragma omp parallel for if (n * split > PAR_MIN / 8)
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t c = 0; c < split - 1; c++) dst[i] += part[c * 2 * n + i];
+    int64_t D = p->D;
+#pragma omp parallel for collapse(2) if (n * split > PAR_MIN / 8)
+    for (int64_t bh = 0; bh < p->B * p->H; bh++)
+        for (int64_t t = 0; t < p->Tk; t++) {
+            float *d = dst + head_offset(p, l, bh) + t * l->st;
+            for (int64_t c = 0; c < split - 1; c++) {
+                const float *src = part + c * 2 * n + (bh * p->Tk + t) * D;
+#pragma omp simd
+                for (int64_t j = 0; j < D; j++) d[j] += src[j];
+            }
+        }
 }
 
 void ax_attn_backward(const ax_attn_problem *p, const float *out, const float *dout, const float *lse, float *dq,
@@ -227,16 +251,23 @@ void ax_attn_backward(const ax_attn_problem *p, const float *out, const float *d
     float *s = scratch(ax_threads() * 2 * BQ * BK);
 #pragma omp parallel for schedule(dynamic, 1) if (BH * p->Tq * p->Tk * p->D > PAR_MIN)
     for (int64_t t = 0; t < BH * split; t++) {
-        int64_t bh = t % BH, c = t / BH, qo = bh * p->Tq * p->D, ko = bh * p->Tk * p->D;
-        float *dkc = c == 0 ? dk : part + (c - 1) * 2 * nk, *dvc = c == 0 ? dv : part + (c - 1) * 2 * nk + nk;
-        grads g = {dq ? dq + qo : NULL, dk ? dkc + ko : NULL, dv ? dvc + ko : NULL};
+        int64_t bh = t % BH, c = t / BH, oo = head_offset(p, &p->o, bh), po = bh * p->Tk * p->D;
+        grads g = {dq ? dq + head_offset(p, &p->dq, bh) : NULL, NULL, NULL, p->dq.st, p->dk.st, p->dv.st};
+        if (c == 0) {
+            g.dk = dk ? dk + head_offset(p, &p->dk, bh) : NULL;
+            g.dv = dv ? dv + head_offset(p, &p->dv, bh) : NULL;
+        } else { // this task's partial sums
+            g.dk = dk ? part + (c - 1) * 2 * nk + po : NULL;
+            g.dv = dv ? part + (c - 1) * 2 * nk + nk + po : NULL;
+            g.ldk = g.ldv = p->D;
+        }
         float *st = s + omp_get_thread_num() * 2 * BQ * BK;
         for (int64_t qb = c; qb < nqb; qb += split)
-            backward_block(&pl, bh, qb * BQ, min64(BQ, p->Tq - qb * BQ), out + qo, dout + qo, lse + bh * p->Tq, g,
-                           st, st + BQ * BK);
+            backward_block(&pl, bh, qb * BQ, min64(BQ, p->Tq - qb * BQ), out + oo, dout + oo, p->o.st,
+                           lse + bh * p->Tq, g, st, st + BQ * BK);
     }
     if (split > 1) {
-        add_parts(dk, part, split, nk);
-        add_parts(dv, part + nk, split, nk);
+        add_parts(p, dk, &p->dk, part, split, nk);
+        add_parts(p, dv, &p->dv, part + nk, split, nk);
     }
 }

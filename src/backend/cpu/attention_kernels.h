@@ -20,23 +20,33 @@ typedef struct {
     int64_t sb, sh, st; // strides in elements of batch, head and time
 } ax_attn_operand;
 
+/* Where an output or gradient (B, H, T, D) lives: element (b, h, t, d) at b·sb + h·sh + t·st + d. */
+typedef struct {
+    int64_t sb, sh, st; // strides in elements of batch, head and time
+} ax_attn_layout;
+
 typedef struct {
     int64_t B, H, Tq, Tk, D; // q (B, H, Tq, D); k, v (B, H, Tk, D)
     ax_attn_operand q, k, v; // the inputs
     const uint8_t *keep;     // (B, Tk) contiguous: 0 = padding key nobody sees; NULL = every key counts
     bool causal;             // query i sees only keys j ≤ i + Tk − Tq
     float scale;             // scores are q·kᵀ·scale
+    ax_attn_layout o;        // of out and dout
+    ax_attn_layout dq, dk, dv; // of the gradients
 } ax_attn_problem;
 
-/* out (B, H, Tq, D) contiguous; lse (B, H, Tq): each row's log Σ e^score, +∞ for a row that sees no key. */
+ax_attn_layout ax_attn_contiguous(int64_t H, int64_t T, int64_t D); // the layout of a contiguous (B, H, T, D)
+
+/* out (B, H, Tq, D) in layout p->o; lse (B, H, Tq) contiguous: each row's log Σ e^score, +∞ for a row that
+ * sees no key. */
 void ax_attn_forward(const ax_attn_problem *p, float *out, float *lse);
 
-/* Accumulates (+=) into dq (B, H, Tq, D), dk and dv (B, H, Tk, D), all contiguous; any may be NULL.
- * out, dout (B, H, Tq, D) contiguous and lse come from the forward. */
+/* Accumulates (+=) into dq (B, H, Tq, D), dk and dv (B, H, Tk, D), in layouts p->dq, p->dk, p->dv; any may be
+ * NULL. out, dout (layout p->o) and lse come from the forward. */
 void ax_attn_backward(const ax_attn_problem *p, const float *out, const float *dout, const float *lse, float *dq,
                       float *dk, float *dv);
 
-/* Selects the SIMD kernels by name ("avx512", "generic"); false if unknown or not supported by this CPU.
+/* Selects the SIMD kernels by name ("avx512", "avx2", "generic"); false if unknown or not supported by this CPU.
  * NULL goes back to the automatic choice (the environment variable AX_ISA, else the best the CPU runs). */
 bool ax_attn_force_isa(const char *name);
 const char *ax_attn_isa_name(void); // the kernels in use
