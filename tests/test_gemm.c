@@ -158,14 +158,15 @@ static void test_sizes(const char *isa) {
 // (direct loops, threaded): exact data with alpha, beta that need two fraction bits; then float data
 // with a long K against the rounding bound.
 static void test_big(const char *isa) {
-    static const int64_t shapes[][3] = {{4097, 33, 65}, {33, 65, 4097}, {65, 4097, 33}, {1543, 517, 389},
-                                        {1, 5000, 300},  {3000, 3, 200},  {33, 65, 4097}};
-    for (int s = 0; s < 7; s++) {
+    static const int64_t shapes[][3] = {{4097, 33, 65}, {33, 65, 4097}, {65, 4097, 33},  {1543, 517, 389},
+                                        {1, 5000, 300},  {3000, 3, 200},  {1, 700, 1000}, {3, 300, 777},
+                                        {4, 1000, 257},  {33, 65, 4097}}; // 1 × … to 4 × …: matrix × vector
+    for (int s = 0; s < 10; s++) {
         for (int layout = 0; layout < 4; layout++) {
             if (s == 3 && (layout == 1 || layout == 2)) continue; // NN and TT: the thin shapes cover every layout
             gemm_case g = {.ta = layout & 1, .tb = layout >> 1, .M = shapes[s][0], .N = shapes[s][1],
                            .K = shapes[s][2], .alpha = 0.75f, .beta = layout % 2 ? 0.0f : -1.25f, .pad = 5,
-                           .exact = s < 6, .row_step = 7}; // 7 is coprime to every mr: all kernel rows are checked
+                           .exact = s < 9, .row_step = 7}; // 7 is coprime to every mr: all kernel rows are checked
             run_case(isa, &g);
         }
     }
@@ -182,21 +183,24 @@ static void test_degenerate(const char *isa) {
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_case(isa, &cases[i]);
 }
 
-// One thread and two threads give bit-identical results (the split does not change summation order).
+// One, two and three threads give bit-identical results (the split does not change summation order).
 static void test_threads(void) {
-    static const int64_t shapes[][2] = {{300, 1000}, {1000, 300}}; // wide C: split by columns; tall: by rows
+    // wide C: split by columns; tall: by rows; a vector × matrix: chunks of K summed in a fixed order
+    static const int64_t shapes[][4] = {{300, 1000, 500, 1}, {1000, 300, 500, 1}, {1, 1000, 1000, 0}};
     int saved = ax_threads();
-    for (int s = 0; s < 2; s++) {
-        gemm_case g = {.tb = true, .M = shapes[s][0], .N = shapes[s][1], .K = 500, .alpha = 1.0f};
+    for (int s = 0; s < 3; s++) {
+        gemm_case g = {.tb = shapes[s][3], .M = shapes[s][0], .N = shapes[s][1], .K = shapes[s][2], .alpha = 1.0f};
         operands o = make_operands(&g);
         size_t c_bytes = (size_t)(g.M * o.ldc) * sizeof(float);
         float *c1 = malloc(c_bytes);
         ax_set_threads(1);
-        ax_gemm(false, true, g.M, g.N, g.K, 1.0f, o.a, o.lda, o.b, o.ldb, 0.0f, c1, o.ldc);
-        ax_set_threads(2);
-        ax_gemm(false, true, g.M, g.N, g.K, 1.0f, o.a, o.lda, o.b, o.ldb, 0.0f, o.c, o.ldc);
-        CHECK(memcmp(c1, o.c, c_bytes) == 0, "1 vs 2 threads differ for M=%lld N=%lld", (long long)g.M,
-              (long long)g.N);
+        ax_gemm(false, g.tb, g.M, g.N, g.K, 1.0f, o.a, o.lda, o.b, o.ldb, 0.0f, c1, o.ldc);
+        for (int threads = 2; threads <= 3; threads++) {
+            ax_set_threads(threads);
+            ax_gemm(false, g.tb, g.M, g.N, g.K, 1.0f, o.a, o.lda, o.b, o.ldb, 0.0f, o.c, o.ldc);
+            CHECK(memcmp(c1, o.c, c_bytes) == 0, "1 vs %d threads differ for M=%lld N=%lld K=%lld", threads,
+                  (long long)g.M, (long long)g.N, (long long)g.K);
+        }
         free(c1);
         free_operands(&o);
     }

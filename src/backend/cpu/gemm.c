@@ -11,6 +11,7 @@
  * with its own packing buffer, allocated once per thread and kept. Small products, and thin ones (a few
  * rows or columns, e.g. matrix × vector), skip packing and run direct loops. */
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/gemv.h"
 
 #include "axon/base.h"
 #include "backend/cpu/gemm_kernel.h"
@@ -194,6 +195,10 @@ static void gemm_views(int max_threads, int64_t M, int64_t N, int64_t K, float a
     }
     const ax_gemm_isa *s = isa();
     int64_t macs = M * N * K;
+    if (M <= THIN && B.cs == 1 && K >= 2 * AX_GEMV_KCHUNK) { // matrix × vector: B streamed once, in chunks of K
+        ax_gemv_rows(threads_for(macs, max_threads), M, N, K, alpha, A.p, A.rs, A.cs, B.p, B.rs, beta, C, ldc);
+        return;
+    }
     bool direct = macs < SMALL_MACS || M <= THIN || N <= THIN; // packing would cost more than it saves
     gemm_fn run = direct ? gemm_direct : gemm_blocked;
     int nt = threads_for(macs, max_threads);
