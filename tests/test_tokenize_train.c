@@ -112,6 +112,42 @@ static void test_trainer_segmentation(const char *text, size_t len) {
     bpe_free(&b);
 }
 
+static bool same_files(const char *dir, const char *a, const char *b) {
+    char pa[128], pb[128];
+    snprintf(pa, sizeof pa, "%s/%s", dir, a);
+    snprintf(pb, sizeof pb, "%s/%s", dir, b);
+    void *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    bool same = ax_read_file(pa, 1 << 26, &x, &nx) == AX_OK && ax_read_file(pb, 1 << 26, &y, &ny) == AX_OK &&
+                nx == ny && memcmp(x, y, nx) == 0;
+    free(x), free(y);
+    return same;
+}
+
+/* The saved directory also holds Hugging Face's names (vocab.json, merges.txt: GPT2Tokenizer reads them), the
+ * same bytes; with OpenAI's names gone the tokenizer loads from Hugging Face's and encodes alike. */
+static void test_hf_names(const char *dir, const char *text, size_t len) {
+    CHECK(same_files(dir, "encoder.json", "vocab.json") && same_files(dir, "vocab.bpe", "merges.txt"),
+          "vocab.json, merges.txt written alongside encoder.json, vocab.bpe");
+    ax_tokenizer *openai = NULL, *hf = NULL;
+    CHECK(ax_tokenizer_load(dir, &openai) == AX_OK, "load: %s", ax_last_error());
+    char path[128];
+    snprintf(path, sizeof path, "%s/encoder.json", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/vocab.bpe", dir);
+    unlink(path);
+    CHECK(ax_tokenizer_load(dir, &hf) == AX_OK, "load from vocab.json + merges.txt: %s", ax_last_error());
+    if (openai && hf) {
+        int32_t *a, *b;
+        size_t na, nb;
+        ax_tokenizer_encode(openai, text, len, &a, &na);
+        ax_tokenizer_encode(hf, text, len, &b, &nb);
+        CHECK(tu_first_diff(a, na, b, nb) < 0, "the same ids from either pair of names");
+        free(a), free(b);
+    }
+    ax_tokenizer_free(openai), ax_tokenizer_free(hf);
+}
+
 static void test_trained_files(const char *text, size_t len) {
     ax_tokenizer *tok = NULL, *back = NULL, *again = NULL;
     char dir[64];
@@ -135,6 +171,7 @@ static void test_trained_files(const char *text, size_t len) {
         CHECK(tu_round_trip(back, odd, sizeof odd - 1), "and bytes it never saw");
     }
     ax_tokenizer_free(tok), ax_tokenizer_free(back), ax_tokenizer_free(again);
+    test_hf_names(dir, text, len);
     tu_rmtree(dir);
 }
 

@@ -21,40 +21,10 @@ static bool has_file(const char *dir, const char *file) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// copies dir/from to tmp/to
-static int copy_as(const char *dir, const char *from, const char *tmp, const char *to) {
-    char src[4096], dst[4096];
-    snprintf(src, sizeof src, "%s/%s", dir, from);
-    snprintf(dst, sizeof dst, "%s/%s", tmp, to);
-    void *data;
-    size_t len;
-    if (ax_read_file(src, 1u << 30, &data, &len) != AX_OK) return AX_ERR;
-    int rc = ax_write_file_atomic(dst, data, len);
-    free(data);
-    return rc;
-}
-
-/* HF's vocab.json + merges.txt are openai's encoder.json + vocab.bpe under other names: load them through a
- * temporary directory holding copies under axon's names. */
-static int load_hf_tokenizer(const char *dir, ax_tokenizer **tok) {
-    char tmp[] = "/tmp/axon_import_XXXXXX";
-    if (!mkdtemp(tmp)) return ax_error("cannot create a temporary directory");
-    int rc = copy_as(dir, "vocab.json", tmp, "encoder.json");
-    if (rc == AX_OK) rc = copy_as(dir, "merges.txt", tmp, "vocab.bpe");
-    if (rc == AX_OK) rc = ax_tokenizer_load(tmp, tok);
-    char path[64];
-    snprintf(path, sizeof path, "%s/encoder.json", tmp);
-    remove(path);
-    snprintf(path, sizeof path, "%s/vocab.bpe", tmp);
-    remove(path);
-    rmdir(tmp);
-    return rc;
-}
-
 static int load_tokenizer(const char *dir, int vocab, ax_tokenizer **tok, const char **source) {
     *source = dir;
-    if (has_file(dir, "encoder.json") || has_file(dir, "char_vocab.json")) return ax_tokenizer_load(dir, tok);
-    if (has_file(dir, "vocab.json") && has_file(dir, "merges.txt")) return load_hf_tokenizer(dir, tok);
+    if (has_file(dir, "encoder.json") || has_file(dir, "vocab.json") || has_file(dir, "char_vocab.json"))
+        return ax_tokenizer_load(dir, tok);
     if (vocab != GPT2_VOCAB)
         return ax_error("%s has no tokenizer files (vocab.json + merges.txt) and its vocabulary (%d) is not GPT-2's",
                         dir, vocab);

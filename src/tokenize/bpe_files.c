@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BPE_MAX_TOKENS (1 << 24) // a larger encoder.json is rejected
+#define HF_VOCAB "vocab.json"     // Hugging Face's name for encoder.json
+#define HF_MERGES "merges.txt"    // and for vocab.bpe
 
 /* ---- the byte alphabet ---- */
 
@@ -152,8 +155,12 @@ int bpe_load(bpe *b, const char *dir) {
     b->eot = -1;
     char *enc = NULL, *merges = NULL;
     size_t enc_len, merges_len;
-    int rc = tok_read_text(dir, "encoder.json", &enc, &enc_len);
-    if (rc == AX_OK) rc = tok_read_text(dir, "vocab.bpe", &merges, &merges_len);
+    // OpenAI's names, else Hugging Face's (GPT2Tokenizer: the same two formats)
+    char *probe = tok_path(dir, "encoder.json");
+    bool hf = probe && access(probe, F_OK) != 0;
+    free(probe);
+    int rc = tok_read_text(dir, hf ? HF_VOCAB : "encoder.json", &enc, &enc_len);
+    if (rc == AX_OK) rc = tok_read_text(dir, hf ? HF_MERGES : "vocab.bpe", &merges, &merges_len);
     if (rc == AX_OK && (parse_encoder_text(b, enc, enc_len) != AX_OK || parse_merges(b, merges, merges_len) != AX_OK))
         rc = tok_error_prefix(dir, "/");
     free(enc);
@@ -205,12 +212,19 @@ static int save_merges(const bpe *b, const char *path) {
     return rc;
 }
 
-int bpe_save(const bpe *b, const char *dir) {
-    char *enc = tok_path(dir, "encoder.json"), *merges = tok_path(dir, "vocab.bpe");
+// Writes the vocabulary and merges as DIR/<encoder_name> and DIR/<merges_name>.
+static int save_pair(const bpe *b, const char *dir, const char *encoder_name, const char *merges_name) {
+    char *enc = tok_path(dir, encoder_name), *merges = tok_path(dir, merges_name);
     int rc = enc && merges ? AX_OK : ax_error("out of memory");
     if (rc == AX_OK) rc = save_encoder(b, enc);
     if (rc == AX_OK) rc = save_merges(b, merges);
     free(enc);
     free(merges);
     return rc;
+}
+
+// Under OpenAI's names and Hugging Face's, so that GPT2Tokenizer.from_pretrained(DIR) reads the directory too.
+int bpe_save(const bpe *b, const char *dir) {
+    int rc = save_pair(b, dir, "encoder.json", "vocab.bpe");
+    return rc == AX_OK ? save_pair(b, dir, HF_VOCAB, HF_MERGES) : rc;
 }

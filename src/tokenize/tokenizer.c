@@ -101,7 +101,7 @@ int ax_tokenizer_load(const char *name_or_dir, ax_tokenizer **out) {
     if (!dir) return ax_error("out of memory");
     ax_tokenizer *t = NULL;
     int rc;
-    if (file_exists(dir, "encoder.json")) {
+    if (file_exists(dir, "encoder.json") || file_exists(dir, "vocab.json")) { // OpenAI's or Hugging Face's names
         rc = (t = tokenizer_new(AX_TOK_BPE)) ? bpe_load(&t->bpe, dir) : ax_error("out of memory");
     } else if (file_exists(dir, "char_vocab.json")) {
         rc = (t = tokenizer_new(AX_TOK_CHAR)) ? char_vocab_load(&t->chars, dir) : ax_error("out of memory");
@@ -110,7 +110,7 @@ int ax_tokenizer_load(const char *name_or_dir, ax_tokenizer **out) {
                       "folder that holds gpt2/)",
                       dir);
     } else {
-        rc = ax_error("no tokenizer in %s (expected encoder.json + vocab.bpe, or char_vocab.json)", dir);
+        rc = ax_error("no tokenizer in %s (expected encoder.json + vocab.bpe, vocab.json + merges.txt, or char_vocab.json)", dir);
     }
     free(dir);
     if (rc != AX_OK) {
