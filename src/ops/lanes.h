@@ -45,22 +45,4 @@ static inline ax_col_block ax_col_block_at(ax_lanes l, int64_t t) {
     return (ax_col_block){o * l.inner + i, o * l.n * l.inner + i, width};
 }
 
-/* ---- contiguous rows ---- */
-
-// max of p[0 .. n) (NaNs skipped; −∞ for an empty row)
-static inline float ax_row_max(const float *p, int64_t n) {
-    float m = -INFINITY;
-#pragma omp simd reduction(max : m)
-    for (int64_t k = 0; k < n; k++) m = p[k] > m ? p[k] : m;
-    return m;
-}
-
-// Σ e^(p[k] − m)
-static inline float ax_row_sumexp(const float *p, int64_t n, float m) {
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t k = 0; k < n; k++) sum += expf(p[k] - m);
-    return sum;
-}
-
 #endif

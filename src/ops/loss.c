@@ -7,6 +7,7 @@
  *   bce:           l = max(x, 0) − x·t + log(1 + e^−|x|)      dx = (σ(x) − t)·dL/dl, dt = −x·dL/dl */
 #include "autograd/tape.h"
 #include "axon/ops.h"
+#include "backend/cpu/fused.h"
 #include "ops/lanes.h"
 
 /* ---- reduction of per-element losses, shared by every loss ---- */
@@ -73,15 +74,14 @@ static void ce_backward(ax_node *nd) {
     int64_t N = x->shape[0], C = x->shape[1];
     const float *px = x->data;
     float eps = s->smoothing, off = eps / (float)C; // q_c = off + (1 − ε)·[c = t]
+    const ax_fused_isa *k = ax_fused();
 #pragma omp parallel for if (N * C > AX_PAR_MIN)
     for (int64_t i = 0; i < N; i++) {
         int32_t t = s->target[i];
         if (t == s->ignore_index) continue;
         float g = dl(lg, i);
-        const float *xi = px + i * C;
-        float *di = dx + i * C;
-        for (int64_t c = 0; c < C; c++) di[c] += g * (expf(xi[c] - s->lse[i]) - off);
-        di[t] -= g * (1.0f - eps);
+        k->ce_row_grad(px + i * C, C, s->lse[i], g, off, dx + i * C);
+        dx[i * C + t] -= g * (1.0f - eps);
     }
 }
 
@@ -113,11 +113,12 @@ ax_tensor *ax_cross_entropy(ax_tensor *logits, ax_tensor *target, ax_ce_opts opt
     ax_tensor *l = ax_empty(AX_SHAPE(N));
     const float *px = ax_f32(x);
     float *pl = l->data;
+    const ax_fused_isa *k = ax_fused();
 #pragma omp parallel for reduction(+ : count) if (N * C > AX_PAR_MIN)
     for (int64_t i = 0; i < N; i++) {
         const float *xi = px + i * C;
         int32_t t = s->target[i];
-        float m = ax_row_max(xi, C), log_sum = logf(ax_row_sumexp(xi, C, m));
+        float m = k->max_row(xi, C), log_sum = logf(k->sumexp_row(xi, C, m));
         lse[i] = m + log_sum;
         if (t == opts.ignore_index) {
             pl[i] = 0.0f;
@@ -127,6 +128,7 @@ ax_tensor *ax_cross_entropy(ax_tensor *logits, ax_tensor *target, ax_ce_opts opt
         float nll = (m - xi[t]) + log_sum; // −log p_t
         float smooth = 0.0f;               // −Σ_c log p_c = Σ_c (m − x_c) + C·log Σ e^(x−m)
         if (eps > 0.0f) {
+#pragma omp simd reduction(+ : smooth)
             for (int64_t c = 0; c < C; c++) smooth += m - xi[c];
             smooth += (float)C * log_sum;
         }

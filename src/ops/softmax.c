@@ -2,42 +2,13 @@
  * subtracting the lane's max m:
  *   softmax:     y = e^(x−m) / Σ e^(x−m)        dx += y·(dy − Σ dy·y)
  *   log_softmax: y = (x−m) − log Σ e^(x−m)      dx += dy − e^y·Σ dy
- * The last dim is the fast path, row by row. Other dims take a block of neighbouring lanes at a time and
- * walk it row by row (see ops/lanes.h). A non-contiguous input is packed first. */
+ * The last dim is the fast path, row by row, on the fused SIMD kernels (backend/cpu/fused.h). Other dims
+ * take a block of neighbouring lanes at a time and walk it row by row (see ops/lanes.h). A non-contiguous
+ * input is packed first. */
 #include "autograd/tape.h"
 #include "axon/ops.h"
+#include "backend/cpu/fused.h"
 #include "ops/lanes.h"
-
-/* ---- the last dim: one contiguous row of n ---- */
-
-static void softmax_row(const float *x, float *y, int64_t n, bool as_log) {
-    float m = ax_row_max(x, n);
-    if (as_log) {
-        float lse = logf(ax_row_sumexp(x, n, m));
-        for (int64_t k = 0; k < n; k++) y[k] = (x[k] - m) - lse;
-        return;
-    }
-    float sum = 0.0f;
-    for (int64_t k = 0; k < n; k++) {
-        y[k] = expf(x[k] - m);
-        sum += y[k];
-    }
-    float inv = 1.0f / sum;
-    for (int64_t k = 0; k < n; k++) y[k] *= inv;
-}
-
-static void softmax_row_grad(const float *y, const float *g, float *dx, int64_t n, bool as_log) {
-    float dot = 0.0f; // Σ g (log_softmax) or Σ g·y (softmax)
-    if (as_log) {
-#pragma omp simd reduction(+ : dot)
-        for (int64_t k = 0; k < n; k++) dot += g[k];
-        for (int64_t k = 0; k < n; k++) dx[k] += g[k] - expf(y[k]) * dot;
-    } else {
-#pragma omp simd reduction(+ : dot)
-        for (int64_t k = 0; k < n; k++) dot += g[k] * y[k];
-        for (int64_t k = 0; k < n; k++) dx[k] += y[k] * (g[k] - dot);
-    }
-}
 
 /* ---- other dims: w ≤ AX_COL_BLOCK neighbouring lanes of n elements spaced s apart ---- */
 
@@ -86,8 +57,9 @@ static void softmax_backward(ax_node *nd) {
     bool as_log = nd->iarg[1];
     const float *y = nd->out->data, *g = nd->out->grad->data;
     if (l.inner == 1) {
+        const ax_fused_isa *k = ax_fused();
 #pragma omp parallel for if (l.outer * l.n > AX_PAR_MIN)
-        for (int64_t o = 0; o < l.outer; o++) softmax_row_grad(y + o * l.n, g + o * l.n, dx + o * l.n, l.n, as_log);
+        for (int64_t o = 0; o < l.outer; o++) k->softmax_row_grad(y + o * l.n, g + o * l.n, dx + o * l.n, l.n, as_log);
         return;
     }
 #pragma omp parallel for if (l.outer * l.n * l.inner > AX_PAR_MIN)
@@ -105,8 +77,9 @@ static ax_tensor *softmax(const char *op, ax_tensor *x, int dim, bool as_log) {
     const float *px = ax_f32(x);
     float *py = y->data;
     if (l.inner == 1) {
+        const ax_fused_isa *k = ax_fused();
 #pragma omp parallel for if (l.outer * l.n > AX_PAR_MIN)
-        for (int64_t o = 0; o < l.outer; o++) softmax_row(px + o * l.n, py + o * l.n, l.n, as_log);
+        for (int64_t o = 0; o < l.outer; o++) k->softmax_row(px + o * l.n, py + o * l.n, l.n, as_log);
     } else {
 #pragma omp parallel for if (l.outer * l.n * l.inner > AX_PAR_MIN)
         for (int64_t t = 0; t < ax_col_blocks(l); t++) {

@@ -6,6 +6,7 @@
  * dx += dy·f'(x). */
 #include "autograd/tape.h"
 #include "axon/ops.h"
+#include "backend/cpu/fused.h"
 
 #include <math.h>
 
@@ -56,28 +57,13 @@ static inline float tanh_f(float x) {
     return copysignf((1.0f - e) / (1.0f + e), x);
 }
 
-/* ---- GELU: x·Φ(x) exactly (erf), or PyTorch's tanh approximation ---- */
+/* ---- GELU: x·Φ(x) exactly (erf), or PyTorch's tanh approximation (a = 1), on the fused SIMD kernels ---- */
 
-#define SQRT_2_OVER_PI 0.7978845608028654f // √(2/π)
-#define INV_SQRT_2PI 0.3989422804014327f   // 1/√(2π)
-#define GELU_C 0.044715f                   // cubic coefficient of the tanh approximation
-
-// Φ(x) = ½·erfc(−x/√2): erfc keeps its accuracy where 1 + erf(x/√2) would cancel (x ≪ 0)
-static inline float gelu_erf(float x) { return 0.5f * x * erfcf(-x * (float)M_SQRT1_2); }
-// d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
-static inline float gelu_erf_grad(float x) {
-    return 0.5f * erfcf(-x * (float)M_SQRT1_2) + x * INV_SQRT_2PI * expf(-0.5f * x * x);
+static void gelu_fwd(const float *x, float *y, int64_t n, float a) { ax_fused()->gelu(x, y, n, a != 0.0f); }
+static void gelu_bwd(const float *x, const float *y, const float *g, float *dx, int64_t n, float a) {
+    ax_fused()->gelu_grad(x, g, dx, n, a != 0.0f);
 }
-// ½x·(1 + tanh u) = x·σ(2u), u = √(2/π)·(x + c·x³): the σ form does not cancel where tanh u → −1
-static inline float gelu_tanh_sig(float x) {
-    return 1.0f / (1.0f + expf(-2.0f * SQRT_2_OVER_PI * (x + GELU_C * x * x * x)));
-}
-static inline float gelu_tanh(float x) { return x * gelu_tanh_sig(x); }
-// d/dx = ½(1 + t) + ½x·(1 − t²)·u' = s + 2x·s(1 − s)·√(2/π)·(1 + 3c·x²), t = tanh u, s = σ(2u)
-static inline float gelu_tanh_grad(float x) {
-    float s = gelu_tanh_sig(x);
-    return s + 2.0f * x * s * (1.0f - s) * SQRT_2_OVER_PI * (1.0f + 3.0f * GELU_C * x * x);
-}
+static const unary_op gelu_op = {"gelu", gelu_fwd, gelu_bwd}, gelu_tanh_op = {"gelu_tanh", gelu_fwd, gelu_bwd};
 
 /*        name        forward y = f(x)                derivative f'(x)                              */
 UNARY_OP(add_scalar,  x + a,                          1.0f)
@@ -91,8 +77,6 @@ UNARY_OP(log,         logf(x),                        1.0f / x)
 UNARY_OP(sqrt,        sqrtf(x),                       0.5f / y)
 UNARY_OP(relu,        x < 0.0f ? 0.0f : x,            x > 0.0f ? 1.0f : 0.0f) // NaN stays NaN
 UNARY_OP(leaky_relu,  x > 0.0f ? x : a * x,           x > 0.0f ? 1.0f : a)
-UNARY_OP(gelu,        gelu_erf(x),                    gelu_erf_grad(x))
-UNARY_OP(gelu_tanh,   gelu_tanh(x),                   gelu_tanh_grad(x))
 UNARY_OP(sigmoid,     1.0f / (1.0f + expf(-x)),       y * (1.0f - y))
 UNARY_OP(tanh,        tanh_f(x),                      1.0f - y * y)
 
@@ -153,5 +137,5 @@ ax_tensor *ax_tanh(ax_tensor *a) { return unary(&tanh_op, a, 0.0f); }
 
 ax_tensor *ax_gelu(ax_tensor *a, ax_gelu_approx approx) {
     AX_ASSERT(approx == AX_GELU_ERF || approx == AX_GELU_TANH, "unknown gelu approximation %d", (int)approx);
-    return unary(approx == AX_GELU_TANH ? &gelu_tanh_op : &gelu_op, a, 0.0f);
+    return unary(approx == AX_GELU_TANH ? &gelu_tanh_op : &gelu_op, a, approx == AX_GELU_TANH ? 1.0f : 0.0f);
 }

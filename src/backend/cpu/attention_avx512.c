@@ -82,7 +82,7 @@ AVX512 static void gemm_avx512(int64_t m, int64_t n, int64_t kc, const float *a,
     }
 }
 
-// e^x, 0 below −87 (see exp_poly in attention_simd.c)
+// e^x, 0 below −87 (see ax_exp_poly in simd_math.h)
 INLINE_AVX512 __m512 exp16(__m512 x) {
     const __m512 lo = _mm512_set1_ps(-87.0f);
     __mmask16 keep = _mm512_cmp_ps_mask(x, lo, _CMP_NLT_UQ); // x ≥ −87 or NaN

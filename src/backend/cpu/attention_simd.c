@@ -1,7 +1,13 @@
-/* Portable attention primitives (see attention_simd.h) and the choice between them and the AVX-512 ones.
- * The loops run along contiguous rows so that gcc vectorises them at -O2 (`omp simd`). */
+/* Portable attention primitives (see attention_simd.h) and the choice between them and the AVX2 / AVX-512 ones.
+ * The loops run along contiguous rows so that gcc vectorises them at -O2 (`omp simd`); the exponential's selects
+ * become vector blends only without -ftrapping-math (see fused_kernels.h), set before the includes so that the
+ * inlined ax_exp_poly is compiled the same way. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "backend/cpu/attention_kernels.h"
 #include "backend/cpu/attention_simd.h"
+#include "backend/cpu/simd_math.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,34 +30,11 @@ static void gemm_generic(int64_t m, int64_t n, int64_t kc, const float *a, int64
     }
 }
 
-/* e^x for x ≤ 88, branch-free so that it vectorises (Cephes expf: x = n·ln 2 + r with |r| ≤ ln 2 / 2, a
- * degree-7 polynomial for e^r, 2^n built in the exponent bits); 0 below −87 (PyTorch gives ≤ 1.6e-38 there). */
-static inline float exp_poly(float x) {
-    const float magic = 12582912.0f; // 1.5·2^23: adding it rounds to an integer kept in the low mantissa bits
-    float xc = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
-    float t = xc * 1.44269504088896341f + magic, n = t - magic;
-    float r = xc - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f; // ln 2 in two parts, so that n·ln 2 loses nothing
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    uint32_t bits;
-    memcpy(&bits, &t, sizeof bits);
-    bits = (bits - 0x4B400000u + 127u) << 23; // n + 127 in the exponent field: 2^n
-    float two_n;
-    memcpy(&two_n, &bits, sizeof two_n);
-    return x < -87.0f ? 0.0f : p * two_n;
-}
-
 static float exp_row_generic(float *x, int64_t n, float shift) {
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
     for (int64_t j = 0; j < n; j++) {
-        x[j] = exp_poly(x[j] - shift);
+        x[j] = ax_exp_poly(x[j] - shift);
         sum += x[j];
     }
     return sum;
@@ -77,21 +60,20 @@ const ax_attn_isa ax_attn_isa_generic = {"generic", always, gemm_generic, exp_ro
 
 static const ax_attn_isa *chosen; // NULL until the first call
 
+static const ax_attn_isa *const all[] = {&ax_attn_isa_avx512, &ax_attn_isa_avx2, &ax_attn_isa_generic}; // best first
+
+// the named kernels if this CPU runs them (NULL name: the best ones), else NULL
 static const ax_attn_isa *by_name(const char *name) {
-    const ax_attn_isa *all[] = {&ax_attn_isa_avx512, &ax_attn_isa_generic};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        if (strcmp(all[i]->name, name) == 0) return all[i]->supported() ? all[i] : NULL;
+        if (all[i]->supported() && (!name || strcmp(all[i]->name, name) == 0)) return all[i];
     return NULL;
 }
 
-// AX_ISA names the GEMM's kernels too; one this file lacks (avx2) or the CPU cannot run means the portable C.
+// AX_ISA (it names the GEMM's kernels too) if this CPU runs it, else the best (the GEMM warns about it)
 static const ax_attn_isa *automatic(void) {
     const char *env = getenv("AX_ISA");
-    if (env && *env) {
-        const ax_attn_isa *isa = by_name(env);
-        return isa ? isa : &ax_attn_isa_generic;
-    }
-    return ax_attn_isa_avx512.supported() ? &ax_attn_isa_avx512 : &ax_attn_isa_generic;
+    const ax_attn_isa *isa = env ? by_name(env) : NULL;
+    return isa ? isa : by_name(NULL);
 }
 
 const ax_attn_isa *ax_attn_isa_current(void) {

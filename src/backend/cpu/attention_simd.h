@@ -1,5 +1,5 @@
 /* The hot primitives of the attention kernels, one implementation per instruction set
- * (attention_simd.c: portable C and the dispatch; attention_avx512.c: AVX-512). */
+ * (attention_simd.c: portable C and the dispatch; attention_avx512.c: AVX-512; attention_avx2.c: AVX2 + FMA). */
 #ifndef AX_BACKEND_CPU_ATTENTION_SIMD_H
 #define AX_BACKEND_CPU_ATTENTION_SIMD_H
 
@@ -22,7 +22,7 @@ typedef float (*ax_attn_exp_fn)(float *x, int64_t n, float shift);
 typedef float (*ax_attn_max_fn)(const float *x, int64_t n);
 
 typedef struct {
-    const char *name;        // "avx512", "generic": the AX_ISA value that selects it
+    const char *name;        // "avx512", "avx2", "generic": the AX_ISA value that selects it
     bool (*supported)(void); // can this CPU run it?
     ax_attn_gemm_fn gemm;    // the matrix product
     ax_attn_exp_fn exp_row;  // the exponentials of one row of scores
@@ -30,7 +30,7 @@ typedef struct {
     const ax_gemm_isa *pack; // the GEMM's kernels of the same ISA, whose transposing pack packs Kᵀ, Vᵀ
 } ax_attn_isa;
 
-extern const ax_attn_isa ax_attn_isa_avx512, ax_attn_isa_generic;
+extern const ax_attn_isa ax_attn_isa_avx512, ax_attn_isa_avx2, ax_attn_isa_generic;
 
 const ax_attn_isa *ax_attn_isa_current(void); // chosen on first use (see ax_attn_force_isa)
 

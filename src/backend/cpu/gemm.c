@@ -8,13 +8,14 @@
  *           for jr in nc step nr:   ... while B slivers stream from L2 through the micro-kernel
  * Packing reads any layout through (row, column) strides, so NN/NT/TN/TT all run the same kernel. The
  * first K block applies beta, later ones accumulate. Threads split C into column (or row) stripes, each
- * with its own packing buffer, allocated once per thread and kept. Small products, and thin ones (a few
- * rows or columns, e.g. matrix × vector), skip packing and run direct loops. */
+ * with its own packing buffer (scratch.h: kept per thread, freed with the thread). Small products, and thin
+ * ones (a few rows or columns, e.g. matrix × vector), skip packing and run direct loops. */
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/gemv.h"
 
 #include "axon/base.h"
 #include "backend/cpu/gemm_kernel.h"
+#include "backend/cpu/scratch.h"
 
 #include <omp.h>
 #include <stdatomic.h>
@@ -64,19 +65,8 @@ const char *ax_gemm_isa_name(void) { return isa()->name; }
 
 /* ---- the blocked product on one thread ---- */
 
-// This thread's packing memory, grown (never shrunk) to at least `floats`, 64-byte aligned.
-static float *thread_buffer(size_t floats) {
-    static _Thread_local float *buf;
-    static _Thread_local size_t cap;
-    if (floats > cap) {
-        free(buf);
-        size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-        buf = aligned_alloc(64, bytes);
-        AX_ASSERT(buf, "out of memory for a %zu-byte GEMM packing buffer", bytes);
-        cap = floats;
-    }
-    return buf;
-}
+// This thread's packing memory, at least `floats` (see scratch.h: kept, grown, freed when the thread ends).
+static float *thread_buffer(size_t floats) { return ax_thread_scratch(AX_SCRATCH_GEMM, floats); }
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }

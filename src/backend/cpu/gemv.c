@@ -5,24 +5,12 @@
  * chunk order, column blocks in parallel. */
 #include "backend/cpu/gemv.h"
 
-#include "axon/base.h"
-
-#include <stdlib.h>
+#include "backend/cpu/scratch.h"
 
 #define COLS 256 // columns per work item of the final sum
 
-// Scratch for the partial rows, grown (never shrunk) on the calling thread.
-static float *partials(size_t floats) {
-    static _Thread_local float *buf;
-    static _Thread_local size_t cap;
-    if (floats > cap) {
-        free(buf);
-        buf = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
-        AX_ASSERT(buf, "out of memory for %zu floats of matrix × vector partial sums", floats);
-        cap = floats;
-    }
-    return buf;
-}
+// Scratch for the partial rows, the calling thread's (see scratch.h).
+static float *partials(size_t floats) { return ax_thread_scratch(AX_SCRATCH_GEMV, floats); }
 
 // part (M×N) = A[:, k0 .. k0+kn) · B[k0 .. k0+kn, :]
 static void chunk_product(int64_t M, int64_t N, int64_t k0, int64_t kn, const float *A, int64_t a_rs, int64_t a_cs,

@@ -1,0 +1,69 @@
+/* Fused row kernels behind softmax / log-softmax, cross-entropy, layernorm, GELU and the Adam(W) update
+ * (internal to the ops, the optimizers, their tests and benchmark). Each works on one contiguous row or
+ * chunk; the callers spread rows over OpenMP threads.
+ *
+ * There is one implementation per instruction set, all from the same portable C (fused_kernels.h) compiled
+ * for AVX-512, for AVX2 + FMA and for baseline x86-64 / any CPU, with a vectorisable exponential instead of
+ * libm's (simd_math.h). The best one the CPU runs is chosen at the first call; the environment variable
+ * AX_ISA=generic|avx2|avx512 (shared with the GEMM and attention kernels) forces one. */
+#ifndef AX_BACKEND_CPU_FUSED_H
+#define AX_BACKEND_CPU_FUSED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Adam's per-step scalars (see optim/adam.c):
+ *   p ← p·shrink;  g ← g + l2·p;  m ← β1·m + keep1·g;  v ← β2·v + keep2·g²;
+ *   p ← p + neg_step·m / (√v / bias2_sqrt + ε) */
+typedef struct {
+    float beta1, beta2;       // β1, β2
+    float keep1, keep2;       // 1 − β1, 1 − β2
+    float l2;                 // Adam's L2 penalty (0 for AdamW)
+    float shrink;             // AdamW's decoupled decay factor 1 − lr·wd (1 for Adam or no decay)
+    float neg_step;           // −lr / (1 − β1^t)
+    float bias2_sqrt;         // √(1 − β2^t)
+    float eps;                // ε
+} ax_adam_step;
+
+typedef struct {
+    const char *name;        // "avx512", "avx2", "generic": the AX_ISA value that selects it
+    bool (*supported)(void); // can this CPU run it?
+
+    // max of x[0 .. n) (NaNs skipped; −∞ for n = 0)
+    float (*max_row)(const float *x, int64_t n);
+    // Σ e^(x[k] − m)
+    float (*sumexp_row)(const float *x, int64_t n, float m);
+    // y = softmax(x), or log_softmax(x) when as_log
+    void (*softmax_row)(const float *x, float *y, int64_t n, bool as_log);
+    // dx += y·(g − Σ g·y) (softmax), or g − e^y·Σ g (log_softmax), given its output y and gradient g
+    void (*softmax_row_grad)(const float *y, const float *g, float *dx, int64_t n, bool as_log);
+    // cross-entropy's dx += scale·(e^(x − lse) − off): the softmax minus the smoothed target's uniform part
+    void (*ce_row_grad)(const float *x, int64_t n, float lse, float scale, float off, float *dx);
+
+    // y = (x − μ)·r·w + b over one row, w and b may be NULL (1, 0); stores μ and r = 1/√(σ² + ε)
+    void (*layernorm_row)(const float *x, const float *w, const float *b, int64_t n, float eps, float *y, float *mean,
+                          float *rstd);
+    /* one row of the backward with x̂ = (x − μ)·r, g = dy·w: dx += r·(g − mean g − x̂·mean(g·x̂)) (dx may be
+     * NULL), dw += dy·x̂ and db += dy (either may be NULL) */
+    void (*layernorm_row_grad)(const float *x, const float *dy, const float *w, int64_t n, float mu, float r,
+                               float *dx, float *dw, float *db);
+
+    // y = x·Φ(x) (exact, erf) or x·σ(2u), u = √(2/π)·(x + 0.044715x³) (tanh approximation)
+    void (*gelu)(const float *x, float *y, int64_t n, bool tanh_approx);
+    // dx += g·GELU'(x)
+    void (*gelu_grad)(const float *x, const float *g, float *dx, int64_t n, bool tanh_approx);
+
+    // one Adam(W) update of p, m, v (n) from the gradient g
+    void (*adam)(const ax_adam_step *s, float *p, const float *g, float *m, float *v, int64_t n);
+} ax_fused_isa;
+
+extern const ax_fused_isa ax_fused_avx512, ax_fused_avx2, ax_fused_generic;
+
+const ax_fused_isa *ax_fused(void); // the kernels in use, chosen on first use
+
+/* Selects the kernels by name ("avx512", "avx2", "generic"); false if unknown or not supported by this CPU.
+ * NULL goes back to the automatic choice (AX_ISA, else the best the CPU runs). */
+bool ax_fused_force_isa(const char *name);
+const char *ax_fused_isa_name(void); // the kernels in use
+
+#endif
