@@ -1,10 +1,13 @@
 /* Recurrent layers (ax_rnn_forward + backward) on the char-LSTM case study's shapes: input 81 (one-hot
- * characters), hidden 256, batch 64, 100 steps, 1/2/4 layers, LSTM and GRU.
+ * characters), hidden 256, batch 64, 100 steps, 1/2/4 layers, LSTM and GRU; and one training step of the
+ * translator (include/axon/seq2seq.h) at the shapes `axon train seq2seq` uses on the German–English pairs.
  *
  * Usage: rnn [threads ...]   (default: 1). One line per cell, layer count and thread count:
  *   axon <cell> L=<layers> threads=<n> fwd <ms> fwdbwd <ms> <characters per second of forward + backward>
- * tools/bench_rnn_torch.py times torch.nn.LSTM/GRU on the same shapes. Each figure is the best of several
- * timed runs after a warm-up (the box is shared and noisy). */
+ * then per thread count
+ *   axon seq2seq threads=<n> step <ms> <target words per second of training>
+ * tools/bench_rnn_torch.py times torch.nn.LSTM/GRU and the same translator on the same shapes. Each figure is the
+ * best of several timed runs after a warm-up (the box is shared and noisy). */
 #include "axon.h"
 
 #include <stdio.h>
@@ -58,6 +61,48 @@ static void bench(ax_rnn_mode mode, int layers, int threads) {
     ax_params_free(p);
 }
 
+/* ---- the translator: loss, backward, clipping and an Adam step on one batch of full-length pairs ---- */
+#define S2S_BATCH 64    // pairs per step
+#define S2S_LEN 13      // 12 words + <eos> on both sides (the data's 90th percentile is 14 words)
+#define S2S_SRC_V 7769  // the vocabularies of the German–English training pairs at --min-freq 2
+#define S2S_TGT_V 7101
+
+static void bench_seq2seq(int threads) {
+    ax_set_threads(threads);
+    ax_manual_seed(1);
+    ax_seq2seq_config cfg = {.src_vocab = S2S_SRC_V, .tgt_vocab = S2S_TGT_V, .emb = 128, .hidden = 128,
+                             .enc_layers = 1, .attn = AX_ATTN_BAHDANAU, .dropout = 0.3f, .max_len = 30};
+    ax_seq2seq *m = ax_seq2seq_new(&cfg);
+    ax_optim *opt = ax_optim_new(m->params, ax_optim_defaults(AX_OPTIM_ADAM));
+    int32_t src[S2S_BATCH * S2S_LEN], tgt[S2S_BATCH * S2S_LEN], len[S2S_BATCH];
+    ax_rng rng;
+    ax_rng_seed(&rng, 2);
+    for (int i = 0; i < S2S_BATCH * S2S_LEN; i++) {
+        bool last = i % S2S_LEN == S2S_LEN - 1;
+        src[i] = last ? AX_EOS : AX_N_SPECIAL + (int32_t)(ax_rng_u32(&rng) % (S2S_SRC_V - AX_N_SPECIAL));
+        tgt[i] = last ? AX_EOS : AX_N_SPECIAL + (int32_t)(ax_rng_u32(&rng) % (S2S_TGT_V - AX_N_SPECIAL));
+    }
+    for (int b = 0; b < S2S_BATCH; b++) len[b] = S2S_LEN;
+    double best = 1e30;
+    for (int i = 0; i <= REPEAT; i++) {
+        double t0 = now();
+        ax_tensor *loss = ax_seq2seq_loss(m, ax_from_i32(AX_SHAPE(S2S_BATCH, S2S_LEN), src),
+                                          ax_from_i32(AX_SHAPE(S2S_BATCH), len),
+                                          ax_from_i32(AX_SHAPE(S2S_BATCH, S2S_LEN), tgt), 1.0f, true);
+        ax_backward(loss);
+        ax_clip_grad_norm(m->params, 1.0f);
+        ax_optim_step(opt);
+        ax_optim_zero_grad(opt);
+        ax_arena_reset();
+        double dt = now() - t0;
+        if (i > 0 && dt < best) best = dt;
+    }
+    printf("axon seq2seq threads=%d step %.1f %.0f\n", threads, 1e3 * best, S2S_BATCH * S2S_LEN / best);
+    fflush(stdout);
+    ax_optim_free(opt);
+    ax_seq2seq_free(m);
+}
+
 int main(int argc, char **argv) {
     int threads[8] = {1}, n = 1;
     if (argc > 1) n = 0;
@@ -67,5 +112,6 @@ int main(int argc, char **argv) {
     for (int m = 0; m < 2; m++)
         for (int l = 0; l < 3; l++)
             for (int t = 0; t < n; t++) bench(modes[m], layers[l], threads[t]);
+    for (int t = 0; t < n; t++) bench_seq2seq(threads[t]);
     return 0;
 }

@@ -11,11 +11,35 @@
 #   gpt   GPT training (nanoGPT's CPU config, GPT-2 124M), 124M generation and the validation loss after 2000 steps,
 #         axon vs PyTorch, 2 threads: see bench/gpt.sh (`bench/run.sh gpt --quick` for a smoke run). Ends with:
 #         RESULT train_small_ratio=… train_124m_ratio=… generate_ratio=… val_loss_delta=…
-# Builds Release into build-bench/ when needed. Timings are best-of-several (see the two programs).
+#   rnn   LSTM/GRU layers, a translator training step, and the translator's test BLEU after the same epochs, axon vs
+#         PyTorch, 2 threads: see bench/rnn.sh (`bench/run.sh rnn --quick` for a smoke run). Ends with:
+#         RESULT char_lstm_ratio=… seq2seq_ratio=… bleu_delta=…
+#   attention  fused attention (bench/attention.sh) and the other fused kernels (bench/fused.sh: softmax,
+#         cross-entropy, layernorm, GELU, AdamW) vs PyTorch, 2 threads. Ends with one RESULT line:
+#         attn_t64_ratio attn_t256_ratio attn_t1024_ratio (PyTorch ms / axon ms, forward + backward)
+#         fused_min_ratio fused_geomean_ratio (PyTorch ms / axon ms over the fused kernels)
+#   serve `axon serve` on a small GPT (4 layers, C 128, context 128, char-level; trained briefly here, or
+#         $AXON_SERVE_CKPT), loopback: 64 concurrent streaming clients for 60 s, then 1,000 malformed requests
+#         (bench/serve.py; `bench/run.sh serve --quick`: 16 clients, 5 s, 200 requests). Ends with:
+#         RESULT ttft_p50_ms=… ttft_p99_ms=… tok_s=… errors=… abuse_survived=…
+#   mpi   data-parallel training of the small GPT: 1 process × 2 threads vs `mpirun -np 2` × 1 thread, tokens/s and
+#         all-reduce ms per step: see bench/mpi.sh (`bench/run.sh mpi --quick` for a smoke run). Ends with:
+#         RESULT mpi_2rank_vs_1rank=… allreduce_ms=…
+# Builds Release into build-bench/ when needed. Timings are best-of-several (see the two programs). Refuses to
+# run unless PyTorch's BLAS is OpenBLAS (libopenblas0-pthread): on Debian's reference BLAS it is ~15x slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: bench/run.sh NAME   (NAME: gemm, mlp, gpt)}
+name=${1:?usage: bench/run.sh NAME   (NAME: gemm, mlp, gpt, rnn, attention, serve, mpi)}
 build=build-bench
+
+# PyTorch's matrix products run on whatever libblas.so.3 is: the reference BLAS would make every comparison unfair
+blas=$(readlink -f /usr/lib/*-linux-gnu/libblas.so.3 2>/dev/null | head -n1 || true)
+if [[ "$name" != serve && "$name" != mpi && "$blas" != */openblas-pthread/* ]]; then # serve, mpi: no PyTorch
+    echo "bench/run.sh: PyTorch's BLAS is ${blas:-missing}, not OpenBLAS: install libopenblas0-pthread (and select" \
+        "it with update-alternatives --config libblas.so.3-$(gcc -dumpmachine)); on the reference BLAS PyTorch" \
+        "is ~15x slower" >&2
+    exit 1
+fi
 
 build_target() {
     mkdir -p "$build"
@@ -97,12 +121,54 @@ run_mlp() {
     }'
 }
 
+# bench/attention.sh then bench/fused.sh, their two RESULT lines joined into one
+run_attention() {
+    local out
+    out=$(bench/attention.sh && bench/fused.sh 2)
+    grep -v '^RESULT' <<<"$out"
+    echo "RESULT$(grep '^RESULT' <<<"$out" | sed 's/^RESULT//' | tr -d '\n')"
+}
+
+run_serve() {
+    build_target axon_cli
+    local clients=64 duration=60 abuse=1000 iters=200 ckpt=${AXON_SERVE_CKPT:-} port="" pid rc=0
+    if [ "${1:-}" = "--quick" ]; then clients=16 duration=5 abuse=200 iters=20; fi
+    tmp=$(mktemp -d) # global: the EXIT trap runs after this function returns
+    trap 'rm -rf "$tmp"' EXIT
+    echo "# $(date -u +%F), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    if [ -z "$ckpt" ]; then
+        ckpt=$tmp/gpt
+        echo "# training a small GPT for $iters steps (4 layers, C 128, context 128) into $ckpt"
+        "$build/axon" train gpt --max-iters "$iters" --block-size 128 --eval-interval "$iters" --eval-iters 2 \
+            --out "$ckpt" --quiet >/dev/null
+    fi
+    "$build/axon" serve --ckpt "$ckpt" --port 0 --quiet --max-batch 64 --max-queue 256 --idle-timeout 5 \
+        2>"$tmp/serve.log" &
+    pid=$!
+    for _ in $(seq 100); do
+        port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$tmp/serve.log"; kill "$pid"; exit 1; }
+    echo "# axon serve --max-batch 64 --max-queue 256 --idle-timeout 5 on port $port; $clients clients, $duration s"
+    python3 bench/serve.py --port "$port" --clients "$clients" --duration "$duration" --abuse "$abuse" \
+        --context 128 --idle-timeout 5 || rc=$?
+    kill -TERM "$pid"
+    wait "$pid" || { echo "axon serve did not stop cleanly:"; cat "$tmp/serve.log"; exit 1; }
+    return "$rc"
+}
+
 case "$name" in
 gemm) run_gemm ;;
 mlp) run_mlp ;;
 gpt) bench/gpt.sh "${@:2}" ;;
+attention) run_attention ;;
+rnn) bench/rnn.sh "${@:2}" ;;
+serve) run_serve "${@:2}" ;;
+mpi) bench/mpi.sh "${@:2}" ;;
 *)
-    echo "bench/run.sh: unknown benchmark '$name' (known: gemm, mlp, gpt)" >&2
+    echo "bench/run.sh: unknown benchmark '$name' (known: gemm, mlp, gpt, rnn, attention, serve, mpi)" >&2
     exit 2
     ;;
 esac

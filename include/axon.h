@@ -12,7 +12,8 @@
  *   models    complete models (XOR demo, MLP image classifier, GPT-2: axon/gpt.h)
  *   sample    next-token sampling (greedy, temperature, top-k, top-p, repetition penalty)
  *   rnn       recurrent layers: RNN, LSTM, GRU (PyTorch names and gate order), fused over time
- *   eval      metrics: BLEU and chrF (sacreBLEU-exact), conlleval entity scores */
+ *   eval      metrics: BLEU and chrF (sacreBLEU-exact), conlleval entity scores
+ *   seq2seq   the GRU + attention translator: word vocabularies, greedy and beam search */
 #ifndef AXON_H
 #define AXON_H
 
@@ -30,5 +31,6 @@
 #include "axon/sample.h"
 #include "axon/rnn.h"
 #include "axon/eval.h"
+#include "axon/seq2seq.h"
 
 #endif

@@ -89,5 +89,9 @@ int ax_gpt_kv_len(const ax_gpt_kv *kv);    // positions held (the next token goe
 /* Feeds n tokens at positions len .. len+n−1 (asserts len + n ≤ block_size) and returns the logits (V) of the
  * last one; the pointer is valid until the next call. */
 const float *ax_gpt_kv_forward(const ax_gpt *m, ax_gpt_kv *kv, const int32_t *tokens, int n);
+/* Batched decoding (continuous batching in `axon serve`): feeds tokens[i] to kv[i] (n distinct caches of m, each
+ * with room for one more position) in one pass, writing the logits of sequence i to logits[i·V .. (i+1)·V).
+ * Equals n calls of ax_gpt_kv_forward with one token each. AX_ERR if out of memory (the caches are unchanged). */
+int ax_gpt_kv_forward_batch(const ax_gpt *m, ax_gpt_kv *const *kv, const int32_t *tokens, int n, float *logits);
 
 #endif

@@ -13,5 +13,7 @@ int cmd_import(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
 int cmd_bleu(int argc, char **argv);
 int cmd_ner(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_translate(int argc, char **argv);
 
 #endif

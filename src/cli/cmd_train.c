@@ -13,6 +13,7 @@ static const struct {
     {"mlp", train_mlp, "multi-layer perceptron image classifier (Fashion-MNIST, MNIST: IDX files)"},
     {"gpt", train_gpt, "GPT language model on a text file (default: Jane Austen's novels, char-level)"},
     {"char-lstm", train_char_lstm, "character-level LSTM language model on any text file (truncated BPTT)"},
+    {"seq2seq", train_seq2seq, "GRU + attention translator on sentence pairs (default: German -> English)"},
 };
 #define N_TRAINERS ((int)(sizeof trainers / sizeof *trainers))
 

@@ -2,7 +2,8 @@
  * nanoGPT trains: random windows of the training part, AdamW (decay on matrices only), linear warm-up then cosine
  * decay, gradient clipping, gradient accumulation, a validation loss every --eval-interval steps on fixed windows,
  * the best and the latest checkpoint, metrics.jsonl + loss.svg, and --resume that continues bit for bit.
- * Options, data and a checkpoint to resume are all checked before anything is written. */
+ * Options, data and a checkpoint to resume are all checked before anything is written. Under mpirun every rank
+ * trains on its share of each global batch (train_gpt_dist.c); rank 0 alone writes and prints. */
 #include "cli/options.h"
 #include "cli/train.h"
 #include "cli/train_gpt.h"
@@ -50,6 +51,7 @@ static int parse_options(int argc, char **argv, gpt_train_opts *o) {
         {"seed", OPT_INT, &o->seed, "random seed (initial weights, windows, dropout)"},
         {"threads", OPT_INT, &o->threads, "threads (0: all cores; --resume is bit-exact with the same count)"},
         {"resume", OPT_FLAG, &o->resume, "continue the run in --out from its last checkpoint (same options)"},
+        {"zero1", OPT_FLAG, &o->zero1, "under mpirun: shard the AdamW state over the ranks (ZeRO-1; same results)"},
         {"quiet", OPT_FLAG, &o->quiet, "no progress output"},
         {"json", OPT_FLAG, &o->json, "print the result as JSON on stdout"},
     };
@@ -82,8 +84,10 @@ static int check_ranges(const gpt_train_opts *o) {
         : strlen(o->out) > 2048 ? "--out: path too long"
         : o->eval_interval < 1 || o->eval_iters < 1 || o->log_every < 1
             ? "--eval-interval, --eval-iters and --log-every must be ≥ 1"
+        : o->batch * o->accum < ax_dist_size() ? "--batch-size × --grad-accum (the global batch) must be at least the "
+                                                 "number of MPI ranks: each rank needs a window"
             : NULL;
-    if (bad) fprintf(stderr, "axon: %s\n", bad);
+    if (bad && ax_dist_rank() == 0) fprintf(stderr, "axon: %s\n", bad);
     return bad ? 2 : 0;
 }
 
@@ -102,7 +106,7 @@ static void note(const gpt_trainer *t, const char *fmt, ...) {
 // corpus, model, optimizer, schedule and, with --resume, the checkpoint; exit code 1 on bad data
 static int setup(gpt_trainer *t) {
     const gpt_train_opts *o = &t->o;
-    if (gpt_corpus_load(t)) return 1;
+    if (gpt_dist_agree(t, gpt_corpus_load(t))) return 1;
     ax_gpt_config cfg = {.vocab_size = ax_tokenizer_vocab_size(t->tok), .block_size = (int)o->block,
                          .n_layer = (int)o->n_layer, .n_head = (int)o->n_head, .n_embd = (int)o->n_embd,
                          .dropout = (float)o->dropout, .bias = true, .ln_eps = 1e-5f};
@@ -116,7 +120,7 @@ static int setup(gpt_trainer *t) {
     oc.weight_decay = (float)o->weight_decay;
     oc.beta1 = (float)o->beta1;
     oc.beta2 = (float)o->beta2;
-    t->opt = ax_optim_new(t->model->params, oc);
+    if (!o->zero1 || (o->resume && t->rank == 0)) t->opt = ax_optim_new(t->model->params, oc); // --zero1: to resume
     t->sched = (ax_lr_schedule){.kind = AX_LR_WARMUP_COSINE, .base_lr = (float)o->lr, .warmup = o->warmup,
                                 .total_steps = o->decay_iters ? o->decay_iters : o->max_iters,
                                 .min_lr = (float)o->min_lr};
@@ -126,7 +130,8 @@ static int setup(gpt_trainer *t) {
              (long long)o->warmup, (long long)t->sched.total_steps, (long long)t->sched.warmup);
     }
     t->best_val = INFINITY;
-    return o->resume && gpt_resume(t) != AX_OK ? 1 : 0;
+    if (gpt_dist_check(t) || gpt_dist_agree(t, o->resume && t->rank == 0 && gpt_resume(t) != AX_OK)) return 1;
+    return gpt_dist_start(t, oc); // rank 0 read the checkpoint: the others get it from there
 }
 
 static void describe(const gpt_trainer *t) {
@@ -141,6 +146,8 @@ static void describe(const gpt_trainer *t) {
                             (long long)t->start_step, t->best_val, (long long)t->best_step);
     note(t, "training: %lld steps of %lldx%lld tokens, AdamW lr %g -> %g, %d threads -> %s/\n", (long long)o->max_iters,
          (long long)(o->batch * o->accum), (long long)o->block, o->lr, o->min_lr, ax_threads(), o->out);
+    if (t->world > 1) note(t, "data parallel: %d ranks (MPI), %d threads each%s\n", t->world, ax_threads(),
+                           o->zero1 ? ", AdamW state sharded (ZeRO-1)" : "");
 }
 
 static int diverged(const gpt_trainer *t, const char *what, double v) {
@@ -149,26 +156,30 @@ static int diverged(const gpt_trainer *t, const char *what, double v) {
                     "are kept" : "");
 }
 
-// one optimizer step over --grad-accum micro-batches; 1 after a one-line error if the loss is not finite
+/* one optimizer step over the global batch (--batch-size × --grad-accum windows) in micro-batches of ≤ --batch-size
+ * (on N ranks each takes 1/N of the windows); 1 after a one-line error if the loss is not finite */
 static int train_step(gpt_trainer *t) {
     const gpt_train_opts *o = &t->o;
     ax_optim_set_lr(t->opt, ax_lr_at(&t->sched, t->step));
-    ax_optim_zero_grad(t->opt);
+    ax_params_zero_grad(t->model->params);
+    gpt_dist_seed_step(t);
+    int64_t global = o->batch * o->accum, n = gpt_step_windows(t);
     double loss = 0;
-    for (int64_t k = 0; k < o->accum; k++) {
-        ax_tensor *x = ax_empty_dtype(AX_I32, AX_SHAPE(o->batch, o->block));
-        ax_tensor *y = ax_empty_dtype(AX_I32, AX_SHAPE(o->batch, o->block));
-        gpt_train_batch(t, ax_i32(x), ax_i32(y));
+    for (int64_t at = 0; at < n; at += o->batch) {
+        int64_t b = n - at < o->batch ? n - at : o->batch;
+        ax_tensor *x = ax_empty_dtype(AX_I32, AX_SHAPE(b, o->block)), *y = ax_empty_dtype(AX_I32, AX_SHAPE(b, o->block));
+        gpt_fill_batch(t, t->starts + at, b, ax_i32(x), ax_i32(y));
         ax_tensor *l = ax_gpt_loss(t->model, x, y, true);
         double v = ax_item(l);
-        if (isfinite(v)) ax_backward(o->accum > 1 ? ax_mul_scalar(l, 1.0f / (float)o->accum) : l); // mean of the micro-batches
+        // the micro-batch's share of the global batch's mean: b / global (exactly 1 / --grad-accum on one rank)
+        if (isfinite(v)) ax_backward(b < global ? ax_mul_scalar(l, (float)b / (float)global) : l);
         ax_arena_reset();
-        if (!isfinite(v)) return diverged(t, "loss", v), 1;
-        loss += v / (double)o->accum;
+        loss += v * (double)b / (double)global;
     }
-    float norm = ax_clip_grad_norm(t->model->params, o->clip > 0 ? (float)o->clip : INFINITY);
+    float norm = gpt_dist_reduce(t, &loss, o->clip > 0 ? (float)o->clip : INFINITY);
+    if (!isfinite(loss)) return diverged(t, "loss", loss), 1;
     if (!isfinite(norm)) return diverged(t, "gradient norm", norm), 1;
-    ax_optim_step(t->opt);
+    gpt_dist_update(t);
     t->step++;
     t->win_loss += loss;
     t->win_steps++;
@@ -179,20 +190,21 @@ static int train_step(gpt_trainer *t) {
 static void log_window(gpt_trainer *t) {
     double now = cli_now(), tokens = (double)(t->win_steps * t->o.accum * t->o.batch * t->o.block);
     t->last_loss = t->win_loss / (double)t->win_steps;
+    double comm = ax_dist_comm_seconds();
     ax_metric m[] = {{"step", (double)t->step}, {"loss", t->last_loss}, {"lr", ax_optim_lr(t->opt)},
-                     {"tokens_per_s", tokens / (now - t->win_start)}};
-    if (ax_metrics_write(t->log, m, (int)(sizeof m / sizeof *m)) != AX_OK) note(t, "axon: %s\n", ax_last_error());
+                     {"tokens_per_s", tokens / (now - t->win_start)},
+                     {"comm_ms", 1e3 * (comm - t->win_comm) / (double)t->win_steps}}; // several ranks only
+    int n_metrics = (int)(sizeof m / sizeof *m) - (t->world == 1);
+    if (t->log && ax_metrics_write(t->log, m, n_metrics) != AX_OK) note(t, "axon: %s\n", ax_last_error());
     mlp_curve_push(&t->train_curve, (double)t->step, t->last_loss);
     t->win_loss = 0;
     t->win_steps = 0;
     t->win_start = now;
+    t->win_comm = comm;
 }
 
-// the validation loss; then (after step 0) the best and the last checkpoints, and the plot
-static int validate(gpt_trainer *t) {
-    double t0 = cli_now(), val = gpt_validate(t), secs = cli_now() - t0;
-    t->win_start += secs; // validation time does not count against tokens/s
-    if (!isfinite(val)) return diverged(t, "validation loss", val), 1;
+// rank 0: the metrics line of a validation; after step 0 the best and the last checkpoints; the plot
+static int record_validation(gpt_trainer *t, const ax_optim *full, double val, double secs) {
     ax_metric m[] = {{"step", (double)t->step}, {"val_loss", val}, {"val_seconds", secs}};
     if (ax_metrics_write(t->log, m, 3) != AX_OK) return 1;
     mlp_curve_push(&t->val_curve, (double)t->step, val);
@@ -203,12 +215,24 @@ static int validate(gpt_trainer *t) {
         t->best_step = t->step;
         if (gpt_save_best(t) != AX_OK) return 1;
     }
-    if ((t->step > 0 && gpt_save_last(t, val) != AX_OK) || gpt_write_plot(t) != AX_OK) return 1;
+    if ((t->step > 0 && gpt_save_last(t, full, val) != AX_OK) || gpt_write_plot(t) != AX_OK) return 1;
     note(t, "step %lld: val loss %.4f%s\n", (long long)t->step, val, best ? " (best, saved)" : "");
     return 0;
 }
 
+// the validation loss (every rank a share of the windows), then what rank 0 records
+static int validate(gpt_trainer *t) {
+    double t0 = cli_now(), val = gpt_validate(t), secs = cli_now() - t0;
+    t->win_start += secs; // validation time does not count against tokens/s
+    if (!isfinite(val)) return diverged(t, "validation loss", val), 1;
+    ax_optim *full = t->step > 0 ? gpt_dist_full_optimizer(t) : NULL;
+    int rc = t->rank == 0 ? record_validation(t, full, val, secs) : 0;
+    gpt_dist_drop_full(t, full);
+    return gpt_dist_agree(t, rc);
+}
+
 static void report(const gpt_trainer *t) {
+    if (t->rank > 0) return;
     const char *out = t->o.out;
     double secs = cli_now() - t->start;
     double tokens = (double)((t->step - t->start_step) * t->o.accum * t->o.batch * t->o.block);
@@ -244,10 +268,11 @@ static int train(gpt_trainer *t) {
              (long long)t->step, (long long)o->max_iters);
         return 0;
     }
-    if (ax_mkdir_p(o->out) != AX_OK || gpt_open_metrics(t) != AX_OK) return 1;
+    if (gpt_dist_agree(t, t->rank == 0 && (ax_mkdir_p(o->out) != AX_OK || gpt_open_metrics(t) != AX_OK))) return 1;
     describe(t);
     int64_t per_step = o->accum * o->batch * o->block;
     t->start = t->win_start = cli_now();
+    t->win_comm = ax_dist_comm_seconds();
     cli_progress_begin(&t->bar, stderr, "train", (o->max_iters - t->step) * per_step, "tok", o->quiet);
     if (t->step == 0 && validate(t)) return 1;
     while (t->step < o->max_iters) {
@@ -268,7 +293,10 @@ static int train(gpt_trainer *t) {
 
 static void free_trainer(gpt_trainer *t) {
     ax_metrics_close(t->log);
-    ax_optim_free(t->opt);
+    if (!t->zero) ax_optim_free(t->opt); // else it is the zero shard's
+    ax_zero_free(t->zero);
+    ax_grad_sync_free(t->sync);
+    free(t->starts);
     ax_gpt_free(t->model);
     ax_tokenizer_free(t->tok);
     gpt_corpus_free(&t->corpus);
@@ -280,11 +308,18 @@ int train_gpt(int argc, char **argv) {
     gpt_trainer t = {0};
     int rc = parse_options(argc, argv, &t.o);
     if (rc) return rc == CLI_EXIT_HELP ? 0 : rc;
-    if ((rc = check_ranges(&t.o))) return rc;
+    if (ax_dist_init() != AX_OK) return fprintf(stderr, "axon: %s\n", ax_last_error()), 1;
+    if ((rc = check_ranges(&t.o))) return rc; // before any collective call: mpirun ends the other ranks
     ax_set_threads((int)t.o.threads);
+    t.rank = ax_dist_rank(), t.world = ax_dist_size();
+    t.o.quiet |= t.rank > 0; // rank 0 alone prints
     rc = setup(&t);
     if (rc == 0) rc = train(&t);
-    if (rc) fprintf(stderr, "axon: %s\n", ax_last_error());
+    if (rc && t.rank == t.failed_rank && t.world > 1) // every rank stopped; the first that failed says why
+        fprintf(stderr, "axon: rank %d of %d: %s\n", t.rank, t.world, ax_last_error());
+    else if (rc && t.rank == t.failed_rank)
+        fprintf(stderr, "axon: %s\n", ax_last_error());
     free_trainer(&t);
+    ax_dist_finalize();
     return rc;
 }

@@ -70,7 +70,7 @@ static int save_model(const gpt_trainer *t, const char *dir, double val_loss) {
 
 int gpt_save_best(const gpt_trainer *t) { return save_model(t, t->o.out, t->best_val); }
 
-static int save_optimizer(const gpt_trainer *t, const char *path) {
+static int save_optimizer(const gpt_trainer *t, const ax_optim *opt, const char *path) {
     const ax_params *p = t->model->params;
     int n = p->n;
     ax_st_entry *e = calloc(2 * (size_t)n + 1, sizeof *e);
@@ -81,14 +81,14 @@ static int save_optimizer(const gpt_trainer *t, const char *path) {
         return ax_error("out of memory saving %s", path);
     }
     for (int i = 0; i < 2 * n; i++) {
-        const ax_tensor *s = ax_optim_state(t->opt, i / 2, i % 2);
+        const ax_tensor *s = ax_optim_state(opt, i / 2, i % 2);
         e[i].name = names + (size_t)i * 160;
         snprintf(e[i].name, 160, "%s.%s", i % 2 ? "exp_avg_sq" : "exp_avg", p->items[i / 2].name);
         e[i] = (ax_st_entry){.name = e[i].name, .dtype = AX_F32, .ndim = s->ndim, .data = s->data,
                              .nbytes = (size_t)ax_numel(s) * sizeof(float)};
         memcpy(e[i].shape, s->shape, sizeof s->shape);
     }
-    for (int i = 0; i < n; i++) steps[i] = ax_optim_param_steps(t->opt, i);
+    for (int i = 0; i < n; i++) steps[i] = ax_optim_param_steps(opt, i);
     e[2 * n] = (ax_st_entry){.name = "param_steps", .dtype = AX_I64, .ndim = 1, .shape = {n}, .data = steps,
                              .nbytes = (size_t)n * sizeof *steps};
     char step[32];
@@ -133,12 +133,12 @@ static int save_state(const gpt_trainer *t, const char *path) {
     return rc;
 }
 
-int gpt_save_last(const gpt_trainer *t, double val_loss) {
+int gpt_save_last(const gpt_trainer *t, const ax_optim *full, double val_loss) {
     char dir[PATH_CAP], path[PATH_CAP];
     path_of(dir, t->o.out, GPT_LAST_DIR);
     if (ax_mkdir_p(dir) != AX_OK) return AX_ERR;
     path_of(path, dir, GPT_OPTIM_FILE);
-    if (save_optimizer(t, path) != AX_OK || save_model(t, dir, val_loss) != AX_OK)
+    if (save_optimizer(t, full, path) != AX_OK || save_model(t, dir, val_loss) != AX_OK)
         return AX_ERR;
     path_of(path, dir, GPT_STATE_FILE);
     return save_state(t, path);

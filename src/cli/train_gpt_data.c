@@ -1,7 +1,9 @@
 /* The data side of `axon train gpt`: the corpus (a file or the built-in novels) through the tokenizer into ids,
  * split into a training part (the beginning) and a validation part (the end); random training windows drawn from
  * the trainer's own generator (its state is the data position a checkpoint keeps); a fixed, evenly spaced set of
- * validation windows, so every validation measures the same tokens. */
+ * validation windows, so every validation measures the same tokens. On N ranks every rank draws all windows of
+ * a step and keeps its contiguous share, and the validation windows are shared out the same way, so the
+ * numbers are those of one process up to the order of the sums. */
 #include "cli/corpus.h"
 #include "cli/train_gpt.h"
 
@@ -89,29 +91,42 @@ static void window(const int32_t *ids, int64_t at, int64_t T, int64_t b, int32_t
     memcpy(y + b * T, ids + at + 1, (size_t)T * sizeof *y);
 }
 
-void gpt_train_batch(gpt_trainer *t, int32_t *x, int32_t *y) {
-    int64_t T = t->o.block, starts = t->corpus.n_train - T; // a window needs T + 1 tokens
-    for (int64_t b = 0; b < t->o.batch; b++) window(t->corpus.ids, draw_below(&t->data_rng, starts), T, b, x, y);
+// rank r's share [lo, hi) of n items
+static void share(const gpt_trainer *t, int64_t n, int64_t *lo, int64_t *hi) {
+    *lo = n * t->rank / t->world;
+    *hi = n * (t->rank + 1) / t->world;
 }
 
+int64_t gpt_step_windows(gpt_trainer *t) {
+    int64_t n = t->o.batch * t->o.accum, lo, hi, starts = t->corpus.n_train - t->o.block; // a window: T + 1 tokens
+    share(t, n, &lo, &hi);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t at = draw_below(&t->data_rng, starts);
+        if (i >= lo && i < hi) t->starts[i - lo] = at;
+    }
+    return hi - lo;
+}
+
+void gpt_fill_batch(const gpt_trainer *t, const int64_t *starts, int64_t n, int32_t *x, int32_t *y) {
+    for (int64_t b = 0; b < n; b++) window(t->corpus.ids, starts[b], t->o.block, b, x, y);
+}
+
+// the mean loss of each window, summed over this rank's share of the validation windows, in batches of ≤ B
 double gpt_validate(gpt_trainer *t) {
     const gpt_corpus *c = &t->corpus;
-    int64_t B = t->o.batch, T = t->o.block, n_win = t->o.eval_iters * B, last = c->n - c->n_train - T - 1;
-    ax_tensor *x = NULL, *y = NULL;
+    int64_t B = t->o.batch, T = t->o.block, n_win = t->o.eval_iters * B, last = c->n - c->n_train - T - 1, lo, hi;
+    share(t, n_win, &lo, &hi);
     bool grad = ax_set_grad_enabled(false);
     double sum = 0;
-    for (int64_t i = 0; i < n_win; i++) {
-        if (i % B == 0) {
-            x = ax_empty_dtype(AX_I32, AX_SHAPE(B, T));
-            y = ax_empty_dtype(AX_I32, AX_SHAPE(B, T));
-        }
-        int64_t at = c->n_train + (n_win > 1 ? last * i / (n_win - 1) : 0); // evenly spaced, both ends included
-        window(c->ids, at, T, i % B, ax_i32(x), ax_i32(y));
-        if (i % B == B - 1) {
-            sum += ax_item(ax_gpt_loss(t->model, x, y, false));
-            ax_arena_reset();
-        }
+    for (int64_t i = lo; i < hi; i += B) {
+        int64_t n = hi - i < B ? hi - i : B;
+        ax_tensor *x = ax_empty_dtype(AX_I32, AX_SHAPE(n, T)), *y = ax_empty_dtype(AX_I32, AX_SHAPE(n, T));
+        for (int64_t k = 0; k < n; k++) // evenly spaced, both ends included
+            window(c->ids, c->n_train + (n_win > 1 ? last * (i + k) / (n_win - 1) : 0), T, k, ax_i32(x), ax_i32(y));
+        sum += (double)ax_item(ax_gpt_loss(t->model, x, y, false)) * (double)n;
+        ax_arena_reset();
     }
     ax_set_grad_enabled(grad);
-    return sum / (double)t->o.eval_iters;
+    ax_dist_sum(&sum, 1);
+    return sum / (double)n_win;
 }

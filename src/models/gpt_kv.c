@@ -126,13 +126,32 @@ static void attend_row(const float *q, const float *K, const float *V, int64_t p
     for (int64_t d = 0; d < D; d++) out[d] /= den;
 }
 
+// the attention input of n rows: qkv (n, 3C) = c_attn(ln_1(x)); xn is scratch
+static void block_qkv(const ax_gpt *m, const ax_gpt_block *h, const float *x, int64_t n, float *xn, float *qkv) {
+    int64_t C = m->cfg.n_embd;
+    layernorm(x, n, C, h->ln_1_w, h->ln_1_b, m->cfg.ln_eps, xn);
+    conv1d(xn, n, C, h->attn_w, h->attn_b, qkv);
+}
+
+// the rest of the block once att (n, C) holds the attention output: x += c_proj(att); x += mlp(ln_2(x))
+static void block_out(const ax_gpt *m, const ax_gpt_block *h, float *x, const float *att, int64_t n, float *xn,
+                      float *hid) {
+    int64_t C = m->cfg.n_embd;
+    conv1d(att, n, C, h->attn_proj_w, h->attn_proj_b, xn);
+    add_into(x, xn, n * C);
+    layernorm(x, n, C, h->ln_2_w, h->ln_2_b, m->cfg.ln_eps, xn);
+    conv1d(xn, n, C, h->fc_w, h->fc_b, hid);
+    gelu_tanh(hid, n * 4 * C);
+    conv1d(hid, n, 4 * C, h->mlp_proj_w, h->mlp_proj_b, xn);
+    add_into(x, xn, n * C);
+}
+
 // one block over the n rows of kv->x; layer l's cache gets their keys and values
 static void block(const ax_gpt *m, ax_gpt_kv *kv, int l, int64_t n) {
     const ax_gpt_block *h = &m->h[l];
     int64_t C = kv->C, H = m->cfg.n_head, D = C / H, p0 = kv->len;
     float *K = kv->k + (int64_t)l * kv->cap * C, *V = kv->v + (int64_t)l * kv->cap * C;
-    layernorm(kv->x, n, C, h->ln_1_w, h->ln_1_b, m->cfg.ln_eps, kv->xn);
-    conv1d(kv->xn, n, C, h->attn_w, h->attn_b, kv->qkv);
+    block_qkv(m, h, kv->x, n, kv->xn, kv->qkv);
     for (int64_t i = 0; i < n; i++) {
         memcpy(K + (p0 + i) * C, kv->qkv + i * 3 * C + C, (size_t)C * sizeof(float));
         memcpy(V + (p0 + i) * C, kv->qkv + i * 3 * C + 2 * C, (size_t)C * sizeof(float));
@@ -143,13 +162,7 @@ static void block(const ax_gpt *m, ax_gpt_kv *kv, int l, int64_t n) {
         for (int64_t hd = 0; hd < H; hd++)
             attend_row(kv->qkv + i * 3 * C + hd * D, K + hd * D, V + hd * D, p0 + i, C, D, scale,
                        kv->att + i * C + hd * D);
-    conv1d(kv->att, n, C, h->attn_proj_w, h->attn_proj_b, kv->xn);
-    add_into(kv->x, kv->xn, n * C);
-    layernorm(kv->x, n, C, h->ln_2_w, h->ln_2_b, m->cfg.ln_eps, kv->xn);
-    conv1d(kv->xn, n, C, h->fc_w, h->fc_b, kv->hid);
-    gelu_tanh(kv->hid, n * 4 * C);
-    conv1d(kv->hid, n, 4 * C, h->mlp_proj_w, h->mlp_proj_b, kv->xn);
-    add_into(kv->x, kv->xn, n * C);
+    block_out(m, h, kv->x, kv->att, n, kv->xn, kv->hid);
 }
 
 const float *ax_gpt_kv_forward(const ax_gpt *m, ax_gpt_kv *kv, const int32_t *tokens, int n) {
@@ -168,4 +181,49 @@ const float *ax_gpt_kv_forward(const ax_gpt *m, ax_gpt_kv *kv, const int32_t *to
     layernorm(kv->x + (int64_t)(n - 1) * C, 1, C, m->ln_f_w, m->ln_f_b, c->ln_eps, kv->xn);
     ax_gemm(false, true, 1, c->vocab_size, C, 1.0f, kv->xn, C, wte, C, 0.0f, kv->logits, c->vocab_size); // x · wteᵀ
     return kv->logits;
+}
+
+/* ---- batched decoding: one new token for each of n caches ---------------------------------------------------
+ * The rows of n sequences go through every matrix product together (the weights are read once per step, not
+ * once per sequence); only attention is per row, each over its own cache. */
+int ax_gpt_kv_forward_batch(const ax_gpt *m, ax_gpt_kv *const *kv, const int32_t *tokens, int n, float *logits) {
+    const ax_gpt_config *c = &m->cfg;
+    int64_t C = c->n_embd, H = c->n_head, D = C / H, rows = n;
+    AX_ASSERT(n >= 1, "kv batch forward: %d sequences", n);
+    bool ok = true;
+    float *x = alloc_floats(rows * C, &ok), *xn = alloc_floats(rows * C, &ok), *att = alloc_floats(rows * C, &ok);
+    float *qkv = alloc_floats(rows * 3 * C, &ok), *hid = alloc_floats(rows * 4 * C, &ok);
+    if (!ok) {
+        free(x), free(xn), free(att), free(qkv), free(hid);
+        return ax_error("out of memory for a batch of %d sequences", n);
+    }
+    const float *wte = ax_f32(m->wte), *wpe = ax_f32(m->wpe);
+    for (int64_t i = 0; i < rows; i++) {
+        AX_ASSERT(kv[i]->len < kv[i]->cap && tokens[i] >= 0 && tokens[i] < c->vocab_size,
+                  "kv batch forward: sequence %lld holds %d of %d positions, token %d (vocabulary %d)", (long long)i,
+                  kv[i]->len, kv[i]->cap, tokens[i], c->vocab_size);
+        for (int64_t d = 0; d < C; d++) x[i * C + d] = wte[tokens[i] * C + d] + wpe[kv[i]->len * C + d];
+    }
+    float scale = 1.0f / sqrtf((float)D);
+    for (int l = 0; l < c->n_layer; l++) {
+        const ax_gpt_block *h = &m->h[l];
+        block_qkv(m, h, x, rows, xn, qkv);
+        int64_t off = (int64_t)l * kv[0]->cap * C; // layer l's slice of a cache (every cache has cap = block_size)
+        for (int64_t i = 0; i < rows; i++) {
+            int64_t p = kv[i]->len;
+            memcpy(kv[i]->k + off + p * C, qkv + i * 3 * C + C, (size_t)C * sizeof(float));
+            memcpy(kv[i]->v + off + p * C, qkv + i * 3 * C + 2 * C, (size_t)C * sizeof(float));
+        }
+#pragma omp parallel for collapse(2) if (rows * H * kv[0]->len * D > 32768)
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t hd = 0; hd < H; hd++)
+                attend_row(qkv + i * 3 * C + hd * D, kv[i]->k + off + hd * D, kv[i]->v + off + hd * D, kv[i]->len, C,
+                           D, scale, att + i * C + hd * D);
+        block_out(m, h, x, att, rows, xn, hid);
+    }
+    for (int64_t i = 0; i < rows; i++) kv[i]->len++;
+    layernorm(x, rows, C, m->ln_f_w, m->ln_f_b, c->ln_eps, xn);
+    ax_gemm(false, true, rows, c->vocab_size, C, 1.0f, xn, C, wte, C, 0.0f, logits, c->vocab_size); // x · wteᵀ
+    free(x), free(xn), free(att), free(qkv), free(hid);
+    return AX_OK;
 }
