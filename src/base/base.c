@@ -4,6 +4,7 @@
 #include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #ifndef AX_VERSION_STRING
@@ -35,11 +36,14 @@ const char *ax_dtype_name(ax_dtype dtype) {
 
 static _Thread_local char last_error[512];
 
+// Formats into a scratch buffer first: callers may pass ax_last_error() itself as an argument (to add context).
 int ax_error(const char *fmt, ...) {
+    char message[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    memcpy(last_error, message, sizeof message);
     return AX_ERR;
 }
 
