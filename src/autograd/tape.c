@@ -65,7 +65,9 @@ void ax_backward_from(ax_tensor *out, const ax_tensor *grad) {
     float *g = ax_grad_buf(out);
     const float *seed = ax_f32(grad);
     AX_ASSERT(ax_is_contiguous(grad), "backward seed must be contiguous");
-    for (int64_t i = 0, n = ax_numel(out); i < n; i++) g[i] += seed[i];
+    int64_t len = ax_numel(out);
+#pragma omp parallel for if (len > (1 << 16))
+    for (int64_t i = 0; i < len; i++) g[i] += seed[i];
     bool prev = ax_set_grad_enabled(false);
     bool profile = ax_profile_on();
     for (int64_t i = tape.len - 1; i >= 0; i--) {

@@ -127,9 +127,20 @@ ax_tensor *ax_full(int ndim, const int64_t *shape, float value) {
     return t;
 }
 
+// n bytes of zeros, on the threads when there are many (gradient buffers of whole activations: ~10 MB)
+static void zero_bytes(void *p, size_t n) {
+    enum { CHUNK = 1 << 18 };
+    int64_t chunks = (int64_t)((n + CHUNK - 1) / CHUNK);
+#pragma omp parallel for if (chunks > 4)
+    for (int64_t c = 0; c < chunks; c++) {
+        size_t at = (size_t)c * CHUNK;
+        memset((char *)p + at, 0, n - at < CHUNK ? n - at : CHUNK);
+    }
+}
+
 ax_tensor *ax_zeros(int ndim, const int64_t *shape) {
     ax_tensor *t = ax_empty(ndim, shape);
-    memset(t->data, 0, (size_t)ax_numel(t) * sizeof(float));
+    zero_bytes(t->data, (size_t)ax_numel(t) * sizeof(float));
     return t;
 }
 
@@ -166,7 +177,7 @@ ax_tensor *ax_empty_like(const ax_tensor *t) { return ax_empty_dtype(t->dtype, t
 
 ax_tensor *ax_zeros_like(const ax_tensor *t) {
     ax_tensor *z = ax_empty_like(t);
-    memset(z->data, 0, (size_t)ax_numel(z) * ax_dtype_size(z->dtype));
+    zero_bytes(z->data, (size_t)ax_numel(z) * ax_dtype_size(z->dtype));
     return z;
 }
 
