@@ -10,6 +10,7 @@
  * the whole state (ax_zero_gather / ax_zero_scatter), whatever N saved or loads them. */
 #include "dist/comm.h"
 #include "dist/layout.h"
+#include "optim/optim_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -100,20 +101,6 @@ static void unpack_slice(const ax_zero *z, int k, float *const *dst) {
     dist_split(z->slice, dst + s, z->len + s, z->first_seg[k + 1] - s);
 }
 
-#define PAR_MIN 32768 // elements above which a loop runs on all threads
-
-static double sum_squares(const float *g, int64_t n) {
-    double s = 0.0;
-#pragma omp parallel for simd reduction(+ : s) if (n > PAR_MIN)
-    for (int64_t i = 0; i < n; i++) s += (double)g[i] * g[i];
-    return s;
-}
-
-static void scale(float *g, int64_t n, float k) {
-#pragma omp parallel for simd if (n > PAR_MIN)
-    for (int64_t i = 0; i < n; i++) g[i] *= k;
-}
-
 float ax_zero_reduce(ax_zero *z, float max_norm) {
     double t0 = comm_start();
     const dist_layout *l = &z->l;
@@ -126,11 +113,11 @@ float ax_zero_reduce(ax_zero *z, float max_norm) {
     }
     comm_stop(t0);
     double sq = 0; // clipping as ax_clip_grad_norm, over the whole gradient: the shards' sums of squares, summed
-    for (int s = 0; s < z->shard->n; s++) sq += sum_squares(seg[s], z->len[s]);
+    for (int s = 0; s < z->shard->n; s++) sq += ax_grad_sum_squares(seg[s], z->len[s]);
     comm_sum_f64(&sq, 1);
     float norm = (float)sqrt(sq), coef = max_norm / (norm + 1e-6f);
     if (coef < 1.0f)
-        for (int s = 0; s < z->shard->n; s++) scale(seg[s], z->len[s], coef);
+        for (int s = 0; s < z->shard->n; s++) ax_grad_scale(seg[s], z->len[s], coef);
     return norm;
 }
 

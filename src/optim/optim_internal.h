@@ -16,6 +16,10 @@ struct ax_optim {
     int64_t steps;        // ax_optim_step calls so far
 };
 
+/* Gradient clipping's two passes (clip.c; also the sharded clip of dist/zero.c): Σ g² in double, and g ← k·g. */
+double ax_grad_sum_squares(const float *g, int64_t n);
+void ax_grad_scale(float *g, int64_t n, float k);
+
 /* a·b + c as one fused multiply-add, as torch's add(alpha=) and addcmul compute it on AVX2. The double
  * product of two floats is exact, so only the sum rounds: to double, then to float (this double rounding
  * differs from a true FMA only on rare exact ties), and the loop still vectorises without -mfma. */
