@@ -45,7 +45,7 @@ int cmd_serve(int argc, char **argv) {
     double timeout = 120;
     bool quiet = false;
     const cli_option opts[] = {
-        {"ckpt", OPT_STRING, &ckpt_help, "a checkpoint directory to serve (repeat for several; gpt or mlp)"},
+        {"ckpt", OPT_STRING, &ckpt_help, "a checkpoint directory to serve (repeat for several; gpt, mlp or seq2seq)"},
         {"host", OPT_STRING, &host, "IPv4 address to listen on (0.0.0.0: every interface)"},
         {"port", OPT_INT, &port, "TCP port (0: any free port, printed at start)"},
         {"threads", OPT_INT, &threads, "threads of the model computations (0 = all cores)"},

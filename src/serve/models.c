@@ -1,13 +1,13 @@
 /* The models `axon serve` loaded, by kind and name (see serve.h). A kind serves the checkpoints whose
- * config.json says "axon_model": <its name>; the seq2seq translator and the NER taggers join kinds[] when
- * they land (their endpoints answer 404 "no … model loaded" until then). */
+ * config.json says "axon_model": <its name>; the NER taggers join kinds[] when they land (/v1/ner answers
+ * 404 "no NER model loaded" until then). */
 #include "serve/serve.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const serve_kind *const kinds[] = {&serve_kind_gpt, &serve_kind_mlp};
+static const serve_kind *const kinds[] = {&serve_kind_gpt, &serve_kind_mlp, &serve_kind_seq2seq};
 #define N_KINDS ((int)(sizeof kinds / sizeof *kinds))
 
 static const struct {
@@ -18,7 +18,7 @@ static const struct {
     {EP_COMPLETIONS, "generate", "no text generation model loaded (serve a GPT checkpoint: --ckpt DIR)"},
     {EP_CHAT, "generate", "no text generation model loaded (serve a GPT checkpoint: --ckpt DIR)"},
     {EP_CLASSIFY, "classify", "no image classifier loaded (serve an MLP checkpoint: --ckpt DIR)"},
-    {EP_TRANSLATE, "translate", "no translation model loaded"},
+    {EP_TRANSLATE, "translate", "no translation model loaded (serve a seq2seq checkpoint: --ckpt DIR)"},
     {EP_NER, "ner", "no NER model loaded"},
 };
 

@@ -4,7 +4,7 @@
  * the model work to ONE scheduler thread (sched.h), which owns every model computation (the step arena and the
  * OpenMP pool are not thread-safe) and decodes all active generations together, one batched step at a time.
  *
- * Models plug in through serve_kind: one per "axon_model" of config.json (gpt, mlp; seq2seq and ner later). */
+ * Models plug in through serve_kind: one per "axon_model" of config.json (gpt, mlp, seq2seq; ner later). */
 #ifndef AX_SERVE_SERVE_H
 #define AX_SERVE_SERVE_H
 
@@ -101,6 +101,7 @@ struct serve_model {
 
 extern const serve_kind serve_kind_gpt; // model_gpt.c
 extern const serve_kind serve_kind_mlp; // model_mlp.c
+extern const serve_kind serve_kind_seq2seq; // model_seq2seq.c
 
 /* ---- the loaded models (models.c) ---------------------------------------------------------------------------- */
 typedef struct {
