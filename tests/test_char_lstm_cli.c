@@ -61,7 +61,25 @@ static void train_and_generate(void) {
     rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 40 --seed 7 --top-k 3 --temperature 0.7 --quiet", ck);
     CHECK(rc == 0 && strcmp(out, first) == 0, "same seed, same text: '%s' vs '%s'", out, first);
     rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 30 --greedy --json --quiet", ck);
-    CHECK(rc == 0 && strstr(out, "\"new_tokens\": 30"), "generate --json: %s", out);
+    CHECK(rc == 0 && strstr(out, "\"new_tokens\":30"), "generate --json: %s", out);
+    // --stop: greedy text cut just before the first stop string it generates (found after the prompt)
+    rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 40 --greedy --quiet --no-echo", ck);
+    static char greedy[sizeof out], stop[4];
+    snprintf(greedy, sizeof greedy, "%s", out);
+    snprintf(stop, sizeof stop, "%.3s", greedy + 10);
+    char *at = strstr(greedy, stop);
+    int want = at ? (int)(at - greedy) : -1;
+    rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 40 --greedy --quiet --no-echo --stop '%s'", ck, stop);
+    CHECK(rc == 0 && want >= 0 && (int)strlen(out) == want + 1 && strncmp(out, greedy, (size_t)want) == 0,
+          "--stop '%s': '%s' (greedy '%s')", stop, out, greedy);
+    rc = run("generate --ckpt %s --prompt 'the ' --max-new-tokens 40 --greedy --quiet --json --stop '%s'", ck, stop);
+    CHECK(rc == 0 && strstr(out, "\"stop_reason\":\"stop\""), "--stop --json: %s", out);
+    // the prompt from stdin when --prompt is absent: the same text as --prompt
+    const char *prompt_file = tmp_path("prompt.txt");
+    FILE *pf = fopen(prompt_file, "w");
+    CHECK(pf && fputs("the ", pf) >= 0 && fclose(pf) == 0, "writing %s", prompt_file);
+    rc = run("generate --ckpt %s --max-new-tokens 40 --greedy --quiet --no-echo < %s", ck, prompt_file);
+    CHECK(rc == 0 && strcmp(out, greedy) == 0, "prompt from stdin: '%s' vs '%s'", out, greedy);
     rc = run("generate --ckpt %s --prompt 'Z!' --max-new-tokens 5 --quiet", ck);
     CHECK(rc == 1 && strncmp(out, "axon: ", 6) == 0, "prompt with characters outside the vocabulary: %d %s", rc, out);
 }

@@ -1,5 +1,7 @@
 /* The char-LSTM's carried state, training/validation step and generation (see char_lstm_cli.h). */
 #include "cli/char_lstm_cli.h"
+#include "cli/gen_sink.h"
+#include "cli/gpt_cli.h"
 #include "cli/progress.h"
 
 #include <stdio.h>
@@ -39,10 +41,10 @@ ax_tensor *char_lstm_step_loss(const ax_char_lstm *m, char_lstm_state *s, const 
 }
 
 // the prompt's ids with room for max_new more; an empty prompt starts from "\n" (or id 0); NULL after an error
-static int32_t *prompt_ids(ax_tokenizer *tok, const char *prompt, int64_t max_new, int *n_out) {
+static int32_t *prompt_ids(ax_tokenizer *tok, const char *prompt, size_t prompt_len, int64_t max_new, int *n_out) {
     int32_t *ids, *nl;
     size_t n, n_nl;
-    if (ax_tokenizer_encode(tok, prompt, strlen(prompt), &ids, &n) != AX_OK) return NULL;
+    if (ax_tokenizer_encode(tok, prompt, prompt_len, &ids, &n) != AX_OK) return NULL;
     int32_t *all = malloc((n + 1 + (size_t)max_new) * sizeof *all);
     AX_ASSERT(all, "out of memory");
     memcpy(all, ids, n * sizeof *ids);
@@ -55,9 +57,9 @@ static int32_t *prompt_ids(ax_tokenizer *tok, const char *prompt, int64_t max_ne
     return all;
 }
 
-// samples max_new characters after ids[0, n), printing them unless json; returns the count
+// samples up to max_new characters after ids[0, n) into the sink; returns the count, *reason "stop" or "length"
 static int64_t sample_loop(const ax_char_lstm *m, ax_tokenizer *tok, ax_sampler *smp, int32_t *ids, int n,
-                           const char_lstm_gen_opts *o, char **text, size_t *text_len) {
+                           const char_lstm_gen_opts *o, gen_sink *sink, const char **reason) {
     int64_t V = m->cfg.vocab;
     char_lstm_state st;
     char_lstm_state_init(&st, m, 1);
@@ -67,22 +69,27 @@ static int64_t sample_loop(const ax_char_lstm *m, ax_tokenizer *tok, ax_sampler 
     memcpy(last, ax_f32(logits) + (n - 1) * V, (size_t)V * sizeof *last);
     ax_arena_reset();
     int64_t i = 0;
-    for (; i < o->max_new; i++) {
+    *reason = "length";
+    while (i < o->max_new) {
         int32_t next = ax_sample(smp, last, ids, n);
         ids[n++] = next;
+        i++;
         char *piece;
         size_t len;
         AX_ASSERT(ax_tokenizer_decode(tok, &next, 1, &piece, &len) == AX_OK, "decode: %s", ax_last_error());
-        if (!o->json) fwrite(piece, 1, len, stdout), fflush(stdout);
+        bool stopped = gen_sink_add(sink, piece, len, false);
         free(piece);
+        if (stopped) {
+            *reason = "stop";
+            break;
+        }
         logits = forward(m, &st, &next, 1, 1, false);
         memcpy(last, ax_f32(logits), (size_t)V * sizeof *last);
         ax_arena_reset();
     }
+    gen_sink_add(sink, "", 0, true);
     free(last);
     char_lstm_state_free(&st);
-    int32_t *gen = ids + n - i;
-    AX_ASSERT(ax_tokenizer_decode(tok, gen, (size_t)i, text, text_len) == AX_OK, "decode: %s", ax_last_error());
     return i;
 }
 
@@ -107,36 +114,34 @@ int char_lstm_generate(const char_lstm_gen_opts *o) {
     ax_tokenizer *tok = NULL;
     ax_sampler smp = {0};
     int32_t *ids = NULL;
+    char *stdin_text = NULL;
+    size_t plen = o->prompt ? strlen(o->prompt) : 0;
     int n = 0, rc = 1;
-    if (open_model(o->ckpt, &m, &tok) == AX_OK && (ids = prompt_ids(tok, o->prompt, o->max_new, &n)) &&
-        ax_sampler_init(&smp, &o->sc, (int)m->cfg.vocab, o->seed) == AX_OK) {
-        bool prev = ax_set_grad_enabled(false);
-        if (o->echo && !o->json) fputs(o->prompt, stdout);
-        double t0 = cli_now();
-        char *text;
-        size_t len;
-        int64_t k = sample_loop(m, tok, &smp, ids, n, o, &text, &len);
-        double s = cli_now() - t0;
-        if (o->json) {
-            printf("{\"text\": \"");
-            for (size_t i = 0; i < len; i++)
-                printf((unsigned char)text[i] < 0x20 || text[i] == '"' || text[i] == '\\' ? "\\u%04x" : "%c",
-                       (unsigned char)text[i]);
-            printf("\", \"new_tokens\": %lld, \"tokens_per_s\": %.1f}\n", (long long)k, s > 0 ? k / s : 0.0);
-        } else {
-            putchar('\n');
-            fflush(stdout); // before the note on stderr
+    if (open_model(o->ckpt, &m, &tok) == AX_OK && (o->prompt || gpt_cli_read_all(stdin, "stdin", &stdin_text, &plen) == AX_OK)) {
+        const char *prompt = o->prompt ? o->prompt : stdin_text;
+        if ((ids = prompt_ids(tok, prompt, plen, o->max_new, &n)) &&
+            ax_sampler_init(&smp, &o->sc, (int)m->cfg.vocab, o->seed) == AX_OK) {
+            bool prev = ax_set_grad_enabled(false);
+            if (o->echo && !o->json) fwrite(prompt, 1, plen, stdout);
+            double t0 = cli_now();
+            gen_sink sink = {.stop = o->stop, .stream = !o->json};
+            const char *reason;
+            int64_t k = sample_loop(m, tok, &smp, ids, n, o, &sink, &reason);
+            double s = cli_now() - t0;
+            if (o->json) gen_sink_print_json(&sink, n, k, reason, s);
+            else gen_sink_end_line(&sink); // before the note on stderr
+            if (!o->quiet)
+                fprintf(stderr, "axon: %lld characters in %.2f s (%.1f/s, stop: %s)\n", (long long)k, s,
+                        s > 0 ? k / s : 0.0, reason);
+            ax_gen_text_free(&sink.text);
+            ax_set_grad_enabled(prev);
+            rc = 0;
         }
-        if (!o->quiet)
-            fprintf(stderr, "axon: %lld characters in %.2f s (%.1f/s)\n", (long long)k, s, s > 0 ? k / s : 0.0);
-        free(text);
-        ax_set_grad_enabled(prev);
-        rc = 0;
-    } else {
-        fprintf(stderr, "axon: %s\n", ax_last_error());
     }
+    if (rc) fprintf(stderr, "axon: %s\n", ax_last_error());
     ax_sampler_free(&smp);
     free(ids);
+    free(stdin_text);
     ax_tokenizer_free(tok);
     ax_char_lstm_free(m);
     return rc;

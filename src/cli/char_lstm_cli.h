@@ -21,7 +21,8 @@ ax_tensor *char_lstm_step_loss(const ax_char_lstm *m, char_lstm_state *s, const 
 
 typedef struct {
     const char *ckpt;      // checkpoint directory
-    const char *prompt;    // text to continue ("" starts from a newline)
+    const char *prompt;    // text to continue ("" starts from a newline); NULL: read it from stdin
+    const char *stop;      // stop when this text appears (not printed), or NULL
     ax_sampler_config sc;  // temperature, top-k, top-p, repetition penalty
     uint64_t seed;         // sampler seed
     int64_t max_new;       // characters to generate

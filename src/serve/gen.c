@@ -56,7 +56,7 @@ void gen_req_release(gen_req *r) {
     int left = --r->refs;
     pthread_mutex_unlock(&r->mu);
     if (left) return;
-    for (int i = 0; i < r->p.n; i++) free(r->seqs[i].text.buf);
+    for (int i = 0; i < r->p.n; i++) ax_gen_text_free(&r->seqs[i].text);
     free(r->seqs);
     free(r->prompt);
     free(r->out);
@@ -107,7 +107,7 @@ const ax_gpt *gen_seq_gpt(const gen_seq *s) { return s->req->model->gpt; }
 // shows what became safe to show of s's text (everything when final); r->mu held
 static void show_text(gen_seq *s, bool final) {
     gen_req *r = s->req;
-    size_t upto = gen_text_safe(&s->text, r->p.stop, r->p.n_stop, final);
+    size_t upto = ax_gen_text_safe(&s->text, (const char *const *)r->p.stop, r->p.n_stop, final);
     if (upto > s->text.shown) gen_io_text(r, s->index, s->text.buf + s->text.shown, upto - s->text.shown);
     s->text.shown = upto;
 }
@@ -135,7 +135,7 @@ static void take_token(gen_seq *s, int32_t token) {
     size_t len;
     bool stopped = false;
     if (ax_tokenizer_decode(r->model->tok, &token, 1, &piece, &len) == AX_OK) {
-        stopped = gen_text_add(&s->text, piece, len, r->p.stop, r->p.n_stop);
+        stopped = ax_gen_text_add(&s->text, piece, len, (const char *const *)r->p.stop, r->p.n_stop);
         free(piece);
     }
     if (stopped) return finish(s, "stop");
