@@ -32,7 +32,7 @@ char *serve_fixture_body(const uint8_t *px, const char *as);
 double serve_fixture_now(void); // monotonic seconds
 /* Drives the playground in headless Chromium (tests/browser/playground.mjs with $NODE, default node; the
  * browser is $CHROMIUM, default chromium); screenshots go to $AXON_SCREENSHOTS (default: ./screenshots). */
-void serve_fixture_browser(const serve_server *s);
+void serve_fixture_browser(const serve_server *s, const char *env); // env: "NAME=value …" for the script, or ""
 
 /* ---- JSON over HTTP --------------------------------------------------------------------------------------- */
 cJSON *serve_post(int port, const char *path, const char *body, int *status); // the parsed answer (NULL if not JSON)

@@ -268,7 +268,7 @@ int main(int argc, char **argv) {
     serve_fixture_checkpoints(root);
     if (serve_fixture_start(&srv, root, "main", "--idle-timeout 2") != 0) return check_report();
     if (argc > 1 && strcmp(argv[1], "--browser") == 0) {
-        serve_fixture_browser(&srv);
+        serve_fixture_browser(&srv, "");
     } else {
         test_models_health_metrics();
         test_completions();

@@ -2,7 +2,8 @@
  * second), served beside the GPT and MLP of tests/serve_fixture.h: the model in /v1/models, the answer's JSON shape,
  * beam_size 1 (and the default beam) equal to `axon translate`, lists of sentences, the attention matrix's shape
  * (target words + <eos> rows of source words + <eos> columns, each a distribution), max_length, and bad requests
- * (missing or mistyped fields, beam_size 0 or huge, a model of another task) answered 400 / 404 in OpenAI's shape. */
+ * (missing or mistyped fields, beam_size 0 or huge, a model of another task) answered 400 / 404 in OpenAI's shape.
+ * `test_serve_translate --browser` drives the playground's Translate tab in headless Chromium instead. */
 #include "check.h"
 #include "serve_fixture.h"
 
@@ -157,7 +158,7 @@ static void test_bad_requests(void) {
     }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     snprintf(root, sizeof root, "/tmp/axon_serve_tr_XXXXXX");
     AX_ASSERT(mkdtemp(root), "mkdtemp");
     snprintf(s2s_dir, sizeof s2s_dir, "%s/s2s", root);
@@ -166,10 +167,14 @@ int main(void) {
     char args[192];
     snprintf(args, sizeof args, "--ckpt %s", s2s_dir);
     if (serve_fixture_start(&srv, root, "translate", args) != 0) return check_report();
-    test_models();
-    test_translate();
-    test_attention();
-    test_bad_requests();
+    if (argc > 1 && strcmp(argv[1], "--browser") == 0) { // CTest test_serve_translate_browser
+        serve_fixture_browser(&srv, "TRANSLATE='Wir sind nicht müde.'");
+    } else {
+        test_models();
+        test_translate();
+        test_attention();
+        test_bad_requests();
+    }
     CHECK(serve_fixture_stop(&srv) == 0, "the server stops cleanly on SIGTERM");
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);

@@ -1,7 +1,7 @@
 // Drives the axon playground in headless Chromium through every tab and checks that the page updates:
 //   [PROMPT=…] node tests/browser/playground.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
-// Run by `test_serve --browser` (CTest test_serve_browser), which starts `axon serve` with a tiny GPT and MLP; any
-// server with a GPT and an MLP will do (docs/img/ was made against runs of `axon train gpt` and `axon train mlp`).
+// Run by `test_serve --browser` (CTest test_serve_browser), which starts `axon serve` with a tiny GPT and MLP, and by
+// `test_serve_translate --browser` (TRANSLATE=… set: a seq2seq model as well); any server with a GPT and an MLP will do (docs/img/ was made against runs of `axon train gpt` and `axon train mlp`).
 // Chromium is spoken to with the DevTools protocol over --remote-debugging-pipe (fd 3: commands, fd 4:
 // replies and events, each message a JSON text ended by a NUL byte): no WebSocket, no npm packages.
 // Prints "playground: ok" and exits 0 when every check passes; else prints what failed and exits 1.
@@ -98,6 +98,25 @@ async function unavailableTab(tab, message) {
   await screenshot(tab);
 }
 
+// TRANSLATE (a source sentence) set: a translation model is loaded; the page must show what /v1/translate answers
+async function translateTab(text) {
+  await openTab("translate");
+  check(await evaluate(visible("translate")) && !(await evaluate(`document.querySelector('#translate fieldset').disabled`)),
+    "the Translate tab is usable with a translation model loaded");
+  await evaluate(`document.getElementById('tr-src').value = ${JSON.stringify(text)}; true`);
+  await evaluate(`(() => { const s = document.getElementById('beam'); s.value = 2; s.dispatchEvent(new Event('input')); return true; })()`);
+  await evaluate(`document.getElementById('tr-go').click(), true`);
+  await waitFor(`!document.getElementById('heat').hidden`, "the attention heatmap appears");
+  const shown = await evaluate(`document.getElementById('tr-out').textContent`);
+  const want = await evaluate(`fetch('/v1/translate', { method: 'POST', body: JSON.stringify({ model: document.getElementById('tr-model').value,
+    text: ${JSON.stringify(text)}, beam_size: 2 }) }).then((r) => r.json()).then((j) => j.translations[0].text)`);
+  check(shown.length > 0 && shown === want, `the page shows the server's beam-2 translation (${JSON.stringify(shown)})`);
+  const blue = await evaluate(`(() => { const c = document.getElementById('heat'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i + 2] === 255 && d[i] < 200; return n; })()`);
+  check(blue > 100, `the heatmap has attention cells drawn (${blue} shaded pixels)`);
+  await screenshot("translate");
+}
+
 // a stroke with real mouse events on the drawing pad
 async function drawStroke(points) {
   const box = await evaluate(`(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top]; })()`);
@@ -138,7 +157,8 @@ async function main() {
   await waitFor(`document.readyState === 'complete' && document.getElementById('model-list').textContent.includes('(gpt)')`,
     "the page loads and lists the models");
   await generateTab();
-  await unavailableTab("translate", "no translation model loaded");
+  if (process.env.TRANSLATE) await translateTab(process.env.TRANSLATE);
+  else await unavailableTab("translate", "no translation model loaded");
   await unavailableTab("ner", "no NER model loaded");
   await imageTab();
   check(exceptions.length === 0, `no JavaScript exceptions ${exceptions.join("; ")}`);

@@ -230,12 +230,12 @@ char *serve_fixture_body(const uint8_t *px, const char *as) {
 }
 
 /* ---- the browser ------------------------------------------------------------------------------------------ */
-void serve_fixture_browser(const serve_server *s) {
+void serve_fixture_browser(const serve_server *s, const char *env) {
     const char *shots = getenv("AXON_SCREENSHOTS") ? getenv("AXON_SCREENSHOTS") : "screenshots";
     char cmd[1024], *out = malloc(1 << 16);
     // the page's default prompt has capitals, outside this GPT's vocabulary
-    snprintf(cmd, sizeof cmd, "PROMPT='the cat' \"${NODE:-node}\" %s/../browser/playground.mjs http://127.0.0.1:%d %s",
-             AX_FIXTURE_DIR, s->port, shots);
+    snprintf(cmd, sizeof cmd, "PROMPT='the cat' %s \"${NODE:-node}\" %s/../browser/playground.mjs http://127.0.0.1:%d %s",
+             env, AX_FIXTURE_DIR, s->port, shots);
     int rc = check_run(cmd, out, 1 << 16);
     CHECK(rc == 0 && strstr(out, "playground: ok"), "the playground in headless Chromium: rc %d\n%s", rc, out);
     free(out);
