@@ -14,6 +14,10 @@
 #   rnn   LSTM/GRU layers, a translator training step, and the translator's test BLEU after the same epochs, axon vs
 #         PyTorch, 2 threads: see bench/rnn.sh (`bench/run.sh rnn --quick` for a smoke run). Ends with:
 #         RESULT char_lstm_ratio=… seq2seq_ratio=… bleu_delta=…
+#   transformer  the Transformer translator: training tokens/s on the same batches, beam-4 decoding tokens/s (vs
+#         torch.nn layers), test BLEU of axon's model for de→en and es→en: see bench/transformer.sh
+#         (`bench/run.sh transformer --quick` for a smoke run). Ends with:
+#         RESULT train_ratio=… beam_ratio=… bleu_de_en=… bleu_es_en=…
 #   attention  fused attention (bench/attention.sh) and the other fused kernels (bench/fused.sh: softmax,
 #         cross-entropy, layernorm, GELU, AdamW) vs PyTorch, 2 threads. Ends with one RESULT line:
 #         attn_t64_ratio attn_t256_ratio attn_t1024_ratio (PyTorch ms / axon ms, forward + backward)
@@ -22,6 +26,9 @@
 #         $AXON_SERVE_CKPT), loopback: 64 concurrent streaming clients for 60 s, then 1,000 malformed requests
 #         (bench/serve.py; `bench/run.sh serve --quick`: 16 clients, 5 s, 200 requests). Ends with:
 #         RESULT ttft_p50_ms=… ttft_p99_ms=… tok_s=… errors=… abuse_survived=…
+#   ner   BiLSTM-CRF tagger training steps and the CRF alone, axon vs PyTorch, 2 threads, and the best dev F1 of
+#         `axon train ner` on weak labels: see bench/ner.sh (`bench/run.sh ner --quick` for a smoke run). Ends with:
+#         RESULT bilstm_crf_ratio=… bert_ratio=… f1_dev_best=…
 #   mpi   data-parallel training of the small GPT: 1 process × 2 threads vs `mpirun -np 2` × 1 thread, tokens/s and
 #         all-reduce ms per step: see bench/mpi.sh (`bench/run.sh mpi --quick` for a smoke run). Ends with:
 #         RESULT mpi_2rank_vs_1rank=… allreduce_ms=…
@@ -29,7 +36,7 @@
 # run unless PyTorch's BLAS is OpenBLAS (libopenblas0-pthread): on Debian's reference BLAS it is ~15x slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: bench/run.sh NAME   (NAME: gemm, mlp, gpt, rnn, attention, serve, mpi)}
+name=${1:?usage: bench/run.sh NAME   (NAME: gemm, mlp, gpt, rnn, transformer, attention, serve, mpi, ner)}
 build=build-bench
 
 # PyTorch's matrix products run on whatever libblas.so.3 is: the reference BLAS would make every comparison unfair
@@ -165,10 +172,12 @@ mlp) run_mlp ;;
 gpt) bench/gpt.sh "${@:2}" ;;
 attention) run_attention ;;
 rnn) bench/rnn.sh "${@:2}" ;;
+transformer) bench/transformer.sh "${@:2}" ;;
 serve) run_serve "${@:2}" ;;
 mpi) bench/mpi.sh "${@:2}" ;;
+ner) bench/ner.sh "${@:2}" ;;
 *)
-    echo "bench/run.sh: unknown benchmark '$name' (known: gemm, mlp, gpt, rnn, attention, serve, mpi)" >&2
+    echo "bench/run.sh: unknown benchmark '$name' (known: gemm, mlp, gpt, rnn, transformer, attention, serve, mpi, ner)" >&2
     exit 2
     ;;
 esac

@@ -13,7 +13,8 @@
  *   sample    next-token sampling (greedy, temperature, top-k, top-p, repetition penalty)
  *   rnn       recurrent layers: RNN, LSTM, GRU (PyTorch names and gate order), fused over time
  *   eval      metrics: BLEU and chrF (sacreBLEU-exact), conlleval entity scores
- *   seq2seq   the GRU + attention translator: word vocabularies, greedy and beam search */
+ *   seq2seq   the GRU + attention translator: word vocabularies, greedy and beam search
+ *   transformer  the Transformer encoder–decoder translator: KV-cache greedy and beam decoding */
 #ifndef AXON_H
 #define AXON_H
 
@@ -32,5 +33,8 @@
 #include "axon/rnn.h"
 #include "axon/eval.h"
 #include "axon/seq2seq.h"
+#include "axon/ner.h"
+#include "axon/tagger.h"
+#include "axon/transformer.h"
 
 #endif

@@ -15,5 +15,6 @@ int cmd_bleu(int argc, char **argv);
 int cmd_ner(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * columns are the gold and the guessed tag, printing the report of the CoNLL script conlleval (2004-01-26). */
 #include "axon.h"
 #include "cli/cli.h"
+#include "cli/ner_weak_cli.h"
 #include "cli/options.h"
 
 #include <stdio.h>
@@ -106,6 +107,7 @@ int cmd_ner(int argc, char **argv) {
         const char *summary;               // one line for `axon ner --help`
     } subs[] = {
         {"eval", ner_eval, "score a CoNLL file `token ... gold guess` like conlleval"},
+        {"weak-label", ner_weak_label, "label entities with gazetteers and rules (vote or Dawid-Skene)"},
     };
     int n_subs = (int)(sizeof subs / sizeof *subs);
     if (argc >= 1)
@@ -115,6 +117,6 @@ int cmd_ner(int argc, char **argv) {
     FILE *fp = help ? stdout : stderr;
     if (argc >= 1 && !help) fprintf(fp, "axon: unknown ner subcommand '%s'\n", argv[0]);
     fprintf(fp, "usage: axon ner <subcommand> [options]\n\nsubcommands:\n");
-    for (int i = 0; i < n_subs; i++) fprintf(fp, "  %-6s %s\n", subs[i].name, subs[i].summary);
+    for (int i = 0; i < n_subs; i++) fprintf(fp, "  %-10s %s\n", subs[i].name, subs[i].summary);
     return help ? 0 : 2;
 }

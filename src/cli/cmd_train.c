@@ -1,6 +1,7 @@
 /* `axon train <model> [options]`: train a model from scratch. Each model has its own trainer and options. */
 #include "cli/cli.h"
 #include "cli/train.h"
+#include "cli/train_transformer.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,12 +15,14 @@ static const struct {
     {"gpt", train_gpt, "GPT language model on a text file (default: Jane Austen's novels, char-level)"},
     {"char-lstm", train_char_lstm, "character-level LSTM language model on any text file (truncated BPTT)"},
     {"seq2seq", train_seq2seq, "GRU + attention translator on sentence pairs (default: German -> English)"},
+    {"transformer", train_transformer, "Transformer translator on sentence pairs (default: German -> English)"},
+    {"ner", train_ner, "named-entity tagger on CoNLL sentences (--arch bilstm-crf; default: weak labels)"},
 };
 #define N_TRAINERS ((int)(sizeof trainers / sizeof *trainers))
 
 static void print_models(FILE *fp) {
     fprintf(fp, "usage: axon train <model> [options]\n\nmodels:\n");
-    for (int i = 0; i < N_TRAINERS; i++) fprintf(fp, "  %-10s %s\n", trainers[i].name, trainers[i].summary);
+    for (int i = 0; i < N_TRAINERS; i++) fprintf(fp, "  %-11s %s\n", trainers[i].name, trainers[i].summary);
     fprintf(fp, "\n`axon train <model> --help` lists the model's options and defaults.\n");
 }
 

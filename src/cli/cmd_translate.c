@@ -1,9 +1,12 @@
 /* `axon translate --ckpt DIR [--text "…"]`: translate sentences with an `axon train seq2seq` checkpoint, one output
  * line per input line (--text, else the lines of stdin), by beam search (--beam 1: greedy) with length
- * normalisation and n-best lists; --attention writes the first sentence's attention weights as an SVG heatmap. */
+ * normalisation and n-best lists; --attention writes the first sentence's attention weights as an SVG heatmap.
+ * Transformer checkpoints (`axon train transformer`) go to translate_transformer.c. */
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/seq2seq_cli.h"
+#include "cli/transformer_cli.h"
+#include "cli/translate.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -11,13 +14,6 @@
 #include <string.h>
 
 #define MAX_BEAM 1000 // widest beam accepted
-
-typedef struct {
-    const char *ckpt, *text, *attention; // checkpoint, sentence (NULL: stdin), heatmap file (NULL: none)
-    int64_t beam, nbest, max_len, threads; // beam width, results per sentence, words per output (0: the model's)
-    double alpha;                        // length normalisation exponent
-    bool json, quiet;                    // JSON lines; no notes
-} tr_opts;
 
 typedef struct {
     const tr_opts *o;       // the options
@@ -29,22 +25,27 @@ typedef struct {
 } translator;
 
 static int parse_options(int argc, char **argv, tr_opts *o) {
-    *o = (tr_opts){.ckpt = "runs/seq2seq", .beam = 5, .nbest = 1, .alpha = 0.6};
+    *o = (tr_opts){.ckpt = "runs/seq2seq", .beam = 5, .nbest = 1, .alpha = 0.6, .attn_layer = -1, .attn_head = -1,
+                   .batch = 32};
     const cli_option opts[] = {
-        {"ckpt", OPT_STRING, &o->ckpt, "checkpoint directory from axon train seq2seq"},
+        {"ckpt", OPT_STRING, &o->ckpt, "checkpoint directory from axon train seq2seq or axon train transformer"},
         {"text", OPT_STRING, &o->text, "the sentence to translate (default: every line of stdin)"},
         {"beam", OPT_INT, &o->beam, "beam width (1: greedy decoding)"},
         {"nbest", OPT_INT, &o->nbest, "translations per sentence, best first (at most --beam)"},
         {"alpha", OPT_FLOAT, &o->alpha, "length normalisation: score = log P / ((5 + length) / 6)^alpha"},
-        {"max-len", OPT_INT, &o->max_len, "most words per translation and per input (0: the model's max_len)"},
+        {"max-len", OPT_INT, &o->max_len,
+         "most words per translation and per input (0: the model's max_len; transformer: source length + 50)"},
         {"attention", OPT_STRING, &o->attention, "write the first sentence's attention heatmap to this SVG file"},
+        {"attn-layer", OPT_INT, &o->attn_layer, "transformer heatmap: decoder layer, from 0 (-1: mean over layers)"},
+        {"attn-head", OPT_INT, &o->attn_head, "transformer heatmap: head, from 0 (-1: mean over heads)"},
+        {"batch-size", OPT_INT, &o->batch, "transformer, --beam 1: sentences decoded together (greedy)"},
         {"threads", OPT_INT, &o->threads, "threads (0: all cores)"},
         {"json", OPT_FLAG, &o->json, "one JSON object per sentence: source words, translations, scores"},
         {"quiet", OPT_FLAG, &o->quiet, "no notes on stderr (cut inputs)"},
     };
     const cli_command_spec spec = {"axon translate --ckpt DIR [--text SENTENCE] [options]",
-                                   "Translate sentences with a seq2seq checkpoint (beam search, n-best lists, "
-                                   "attention heatmap); reads stdin lines without --text.",
+                                   "Translate sentences with a seq2seq or transformer checkpoint (beam search, n-best "
+                                   "lists, attention heatmap); reads stdin lines without --text.",
                                    opts, (int)(sizeof opts / sizeof *opts)};
     const char *pos[1];
     int n_pos;
@@ -54,6 +55,8 @@ static int parse_options(int argc, char **argv, tr_opts *o) {
                       : o->nbest < 1 || o->nbest > o->beam ? "--nbest must be 1..--beam"
                       : !(o->alpha >= 0 && o->alpha <= 10) ? "--alpha must be in [0, 10]"
                       : o->max_len < 0 || o->max_len > 4096 || o->threads < 0 ? "--max-len 0..4096, --threads ≥ 0"
+                      : o->attn_layer < -1 || o->attn_head < -1 || o->batch < 1 || o->batch > 4096
+                          ? "--attn-layer and --attn-head must be ≥ -1, --batch-size 1..4096"
                                                                                 : NULL;
     if (bad) fprintf(stderr, "axon: %s\n", bad);
     return bad ? 2 : 0;
@@ -153,6 +156,8 @@ int cmd_translate(int argc, char **argv) {
     int rc = parse_options(argc, argv, &o);
     if (rc) return rc == CLI_EXIT_HELP ? 0 : rc;
     ax_set_threads((int)o.threads);
+    char kind[AX_MODEL_NAME_MAX];
+    if (tf_model_kind(o.ckpt, kind) == AX_OK && strcmp(kind, "transformer") == 0) return translate_transformer(&o);
     translator tr = {.o = &o};
     rc = s2s_open(o.ckpt, &tr.m, &tr.sv, &tr.tv);
     if (rc == AX_OK) {

@@ -13,7 +13,7 @@ static const struct {
     const char *summary;              // one line for `axon --help`
 } commands[] = {
     {"demo", cmd_demo, "run a built-in demonstration (xor)"},
-    {"train", cmd_train, "train a model from scratch (mlp, gpt, char-lstm, seq2seq)"},
+    {"train", cmd_train, "train a model from scratch (mlp, gpt, char-lstm, seq2seq, transformer)"},
     {"eval", cmd_eval, "accuracy of a classifier checkpoint on a test set"},
     {"predict", cmd_predict, "classify images with a classifier checkpoint"},
     {"generate", cmd_generate, "continue a prompt with a GPT checkpoint"},
@@ -21,8 +21,9 @@ static const struct {
     {"import", cmd_import, "import a Hugging Face GPT-2 checkpoint"},
     {"tokenizer", cmd_tokenizer, "encode / decode text with GPT-2 BPE or a trained tokenizer; train one"},
     {"bleu", cmd_bleu, "BLEU and chrF of a translation against a reference (sacreBLEU-exact)"},
-    {"translate", cmd_translate, "translate sentences with a seq2seq checkpoint (beam search, attention heatmap)"},
-    {"ner", cmd_ner, "named entities: eval (conlleval-exact scores of a CoNLL file)"},
+    {"translate", cmd_translate, "translate with a seq2seq or transformer checkpoint (beam search, attention heatmap)"},
+    {"ner", cmd_ner, "named entities: eval (conlleval-exact scores), weak-label (gazetteers + rules)"},
+    {"tag", cmd_tag, "named entities in text or a CoNLL file with a tagger checkpoint"},
     {"serve", cmd_serve, "an OpenAI-compatible HTTP server with a web playground"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof *commands))

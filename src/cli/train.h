@@ -7,5 +7,6 @@ int train_mlp(int argc, char **argv);
 int train_gpt(int argc, char **argv);
 int train_char_lstm(int argc, char **argv);
 int train_seq2seq(int argc, char **argv);
+int train_ner(int argc, char **argv);
 
 #endif

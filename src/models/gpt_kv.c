@@ -5,6 +5,7 @@
  * are computed. A prompt goes in as one chunk (matrix products over n rows), then one token per call. */
 #include "axon/gpt.h"
 #include "backend/cpu/gemm.h"
+#include "models/decode_kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -102,30 +103,6 @@ static void gelu_tanh(float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + tanhf(s * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
 }
 
-/* Row i (position p = len + i), head h: out = Σ_j softmax_j(q·k_j·scale)·v_j over j ≤ p, with a running
- * maximum so the weights need no buffer (online softmax). */
-static void attend_row(const float *q, const float *K, const float *V, int64_t p, int64_t C, int64_t D, float scale,
-                       float *out) {
-    float mx = -INFINITY, den = 0.0f;
-    for (int64_t d = 0; d < D; d++) out[d] = 0.0f;
-    for (int64_t j = 0; j <= p; j++) {
-        const float *kj = K + j * C, *vj = V + j * C;
-        float s = 0.0f;
-        for (int64_t d = 0; d < D; d++) s += q[d] * kj[d];
-        s *= scale;
-        if (s > mx) { // rescale what was accumulated under the old maximum
-            float r = expf(mx - s);
-            den *= r;
-            for (int64_t d = 0; d < D; d++) out[d] *= r;
-            mx = s;
-        }
-        float e = expf(s - mx);
-        den += e;
-        for (int64_t d = 0; d < D; d++) out[d] += e * vj[d];
-    }
-    for (int64_t d = 0; d < D; d++) out[d] /= den;
-}
-
 // the attention input of n rows: qkv (n, 3C) = c_attn(ln_1(x)); xn is scratch
 static void block_qkv(const ax_gpt *m, const ax_gpt_block *h, const float *x, int64_t n, float *xn, float *qkv) {
     int64_t C = m->cfg.n_embd;
@@ -160,8 +137,8 @@ static void block(const ax_gpt *m, ax_gpt_kv *kv, int l, int64_t n) {
 #pragma omp parallel for collapse(2) if (n * H * (p0 + n) * D > 32768)
     for (int64_t i = 0; i < n; i++)
         for (int64_t hd = 0; hd < H; hd++)
-            attend_row(kv->qkv + i * 3 * C + hd * D, K + hd * D, V + hd * D, p0 + i, C, D, scale,
-                       kv->att + i * C + hd * D);
+            ax_attend_row(kv->qkv + i * 3 * C + hd * D, K + hd * D, V + hd * D, p0 + i + 1, C, D, scale,
+                          kv->att + i * C + hd * D);
     block_out(m, h, kv->x, kv->att, n, kv->xn, kv->hid);
 }
 
@@ -217,8 +194,8 @@ int ax_gpt_kv_forward_batch(const ax_gpt *m, ax_gpt_kv *const *kv, const int32_t
 #pragma omp parallel for collapse(2) if (rows * H * kv[0]->len * D > 32768)
         for (int64_t i = 0; i < rows; i++)
             for (int64_t hd = 0; hd < H; hd++)
-                attend_row(qkv + i * 3 * C + hd * D, kv[i]->k + off + hd * D, kv[i]->v + off + hd * D, kv[i]->len, C,
-                           D, scale, att + i * C + hd * D);
+                ax_attend_row(qkv + i * 3 * C + hd * D, kv[i]->k + off + hd * D, kv[i]->v + off + hd * D,
+                              kv[i]->len + 1, C, D, scale, att + i * C + hd * D);
         block_out(m, h, x, att, rows, xn, hid);
     }
     for (int64_t i = 0; i < rows; i++) kv[i]->len++;

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const serve_kind *const kinds[] = {&serve_kind_gpt, &serve_kind_mlp, &serve_kind_seq2seq};
+static const serve_kind *const kinds[] = {&serve_kind_gpt, &serve_kind_mlp, &serve_kind_seq2seq,
+                                          &serve_kind_transformer};
 #define N_KINDS ((int)(sizeof kinds / sizeof *kinds))
 
 static const struct {
@@ -18,7 +19,7 @@ static const struct {
     {EP_COMPLETIONS, "generate", "no text generation model loaded (serve a GPT checkpoint: --ckpt DIR)"},
     {EP_CHAT, "generate", "no text generation model loaded (serve a GPT checkpoint: --ckpt DIR)"},
     {EP_CLASSIFY, "classify", "no image classifier loaded (serve an MLP checkpoint: --ckpt DIR)"},
-    {EP_TRANSLATE, "translate", "no translation model loaded (serve a seq2seq checkpoint: --ckpt DIR)"},
+    {EP_TRANSLATE, "translate", "no translation model loaded (serve a seq2seq or transformer checkpoint: --ckpt DIR)"},
     {EP_NER, "ner", "no NER model loaded"},
 };
 

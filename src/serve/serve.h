@@ -102,6 +102,7 @@ struct serve_model {
 extern const serve_kind serve_kind_gpt; // model_gpt.c
 extern const serve_kind serve_kind_mlp; // model_mlp.c
 extern const serve_kind serve_kind_seq2seq; // model_seq2seq.c
+extern const serve_kind serve_kind_transformer; // model_seq2seq.c (the same endpoint, a Transformer inside)
 
 /* ---- the loaded models (models.c) ---------------------------------------------------------------------------- */
 typedef struct {
