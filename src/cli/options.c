@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void print_default(const cli_option *o) {
     switch (o->kind) {
@@ -204,4 +205,12 @@ int cli_parse(const cli_command_spec *spec, int argc, char **argv, const char **
         if (rc) return rc;
     }
     return 0;
+}
+
+const char *cli_sibling_path(const char *data, const char *opt, const char *name, char *buf, size_t cap) {
+    if (strcmp(opt, "none") == 0) return NULL;
+    if (*opt) return opt;
+    const char *slash = strrchr(data, '/');
+    snprintf(buf, cap, "%.*s%s", slash ? (int)(slash - data + 1) : 0, data, name);
+    return access(buf, R_OK) == 0 ? buf : NULL;
 }

@@ -4,6 +4,7 @@
 #define AX_CLI_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum { OPT_INT, OPT_FLOAT, OPT_STRING, OPT_FLAG } cli_opt_kind;
@@ -31,5 +32,9 @@ typedef struct {
 int cli_parse(const cli_command_spec *spec, int argc, char **argv, const char **positional, int max_positional,
               int *n_positional);
 void cli_print_help(const cli_command_spec *spec);
+
+/* The file `name` in the directory of `data` when `opt` is "" and that file is readable; `opt` itself when it names
+ * a file; NULL for "none" or a missing sibling. buf (cap bytes) holds the path built. */
+const char *cli_sibling_path(const char *data, const char *opt, const char *name, char *buf, size_t cap);
 
 #endif

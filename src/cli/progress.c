@@ -5,6 +5,7 @@
 #include "cli/progress.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -94,4 +95,14 @@ void cli_progress_update(cli_progress *p, int64_t done, const char *stats) {
 
 void cli_progress_end(cli_progress *p, int64_t done, const char *stats) {
     if (!p->quiet) draw(p, done, stats, true);
+}
+
+void cli_note(const cli_progress *p, bool quiet, const char *fmt, ...) {
+    if (quiet) return;
+    if (p->tty) fputs("\r\x1b[K", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fflush(stderr);
 }

@@ -24,6 +24,8 @@ double cli_now(void); // monotonic seconds
 void cli_progress_begin(cli_progress *p, FILE *fp, const char *label, int64_t total, const char *unit, bool quiet);
 void cli_progress_update(cli_progress *p, int64_t done, const char *stats); // stats: e.g. "loss 0.41 acc 0.85"
 void cli_progress_end(cli_progress *p, int64_t done, const char *stats);    // the final line of the task
+/* A line on the bar's stream between redraws (clears the bar's line on a terminal); nothing when quiet. */
+void cli_note(const cli_progress *p, bool quiet, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cli_format_duration(double seconds, char *buf, size_t cap);            // "42s", "3:07", "1:02:03"
 
 #endif

@@ -1,6 +1,7 @@
 /* Sentence-pair sets, batches, validation and checkpoint opening for the translator commands (seq2seq_cli.h). */
 #include "cli/seq2seq_cli.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,4 +158,19 @@ bool s2s_is_checkpoint(const char *dir) {
     if (ax_checkpoint_read_config(dir, &json, model) != AX_OK) return false;
     free(json);
     return strcmp(model, "seq2seq") == 0;
+}
+
+void s2s_texts_hold_out(s2s_texts *train, s2s_texts *valid, double fraction, ax_rng *rng) {
+    int64_t n = train->n, k = (int64_t)llround(fraction * (double)n);
+    k = k < 1 ? 1 : k;
+    int64_t *idx = malloc((size_t)n * sizeof *idx);
+    char **src = malloc((size_t)n * sizeof *src), **tgt = malloc((size_t)n * sizeof *tgt);
+    AX_ASSERT(idx && src && tgt, "out of memory");
+    ax_permutation(rng, idx, n);
+    for (int64_t i = 0; i < n; i++) src[i] = train->src[idx[i]], tgt[i] = train->tgt[idx[i]];
+    free(train->src), free(train->tgt), free(idx);
+    *valid = (s2s_texts){.n = k, .src = malloc((size_t)k * sizeof(char *)), .tgt = malloc((size_t)k * sizeof(char *))};
+    AX_ASSERT(valid->src && valid->tgt, "out of memory");
+    memcpy(valid->src, src + n - k, (size_t)k * sizeof *src), memcpy(valid->tgt, tgt + n - k, (size_t)k * sizeof *tgt);
+    train->src = src, train->tgt = tgt, train->n = n - k;
 }

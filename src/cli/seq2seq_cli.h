@@ -19,6 +19,8 @@ typedef struct {
 
 int s2s_texts_read(const char *path, bool reverse, s2s_texts *out); // AX_ERR if unreadable or without pairs
 void s2s_texts_free(s2s_texts *t);
+/* Moves a random `fraction` of the training pairs (at least one; the order drawn from rng) into valid (empty before). */
+void s2s_texts_hold_out(s2s_texts *train, s2s_texts *valid, double fraction, ax_rng *rng);
 
 /* Pairs as ids: source words (cut at max_len) + <eos>, target words (cut at max_len) + <eos>. */
 typedef struct {

@@ -91,18 +91,6 @@ static int check_ranges(const gpt_train_opts *o) {
     return bad ? 2 : 0;
 }
 
-// a line on stderr between progress redraws
-static void note(const gpt_trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(const gpt_trainer *t, const char *fmt, ...) {
-    if (t->o.quiet) return;
-    if (t->bar.tty) fputs("\r\x1b[K", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fflush(stderr);
-}
-
 // corpus, model, optimizer, schedule and, with --resume, the checkpoint; exit code 1 on bad data
 static int setup(gpt_trainer *t) {
     const gpt_train_opts *o = &t->o;
@@ -126,7 +114,7 @@ static int setup(gpt_trainer *t) {
                                 .min_lr = (float)o->min_lr};
     if (o->warmup >= t->sched.total_steps) { // short runs (--max-iters 50) keep a warm-up, a tenth of the steps
         t->sched.warmup = t->sched.total_steps / 10;
-        note(t, "note: --warmup-iters %lld is not below the %lld decay steps: warming up over %lld\n",
+        cli_note(&t->bar, t->o.quiet, "note: --warmup-iters %lld is not below the %lld decay steps: warming up over %lld\n",
              (long long)o->warmup, (long long)t->sched.total_steps, (long long)t->sched.warmup);
     }
     t->best_val = INFINITY;
@@ -138,15 +126,15 @@ static void describe(const gpt_trainer *t) {
     const gpt_train_opts *o = &t->o;
     const ax_gpt_config *c = &t->model->cfg;
     const gpt_corpus *d = &t->corpus;
-    note(t, "gpt: %d layers, %d heads, n_embd %d, block %d, vocab %d (%s): %.2fM parameters\n", c->n_layer, c->n_head,
+    cli_note(&t->bar, t->o.quiet, "gpt: %d layers, %d heads, n_embd %d, block %d, vocab %d (%s): %.2fM parameters\n", c->n_layer, c->n_head,
          c->n_embd, c->block_size, c->vocab_size, gpt_tokenizer_name(t), (double)ax_params_count(t->model->params) / 1e6);
-    note(t, "data: %s, %lld training + %lld validation tokens\n", d->name, (long long)d->n_train,
+    cli_note(&t->bar, t->o.quiet, "data: %s, %lld training + %lld validation tokens\n", d->name, (long long)d->n_train,
          (long long)(d->n - d->n_train));
-    if (t->start_step) note(t, "resuming %s/%s at step %lld (best val loss %.4f at step %lld)\n", o->out, GPT_LAST_DIR,
+    if (t->start_step) cli_note(&t->bar, t->o.quiet, "resuming %s/%s at step %lld (best val loss %.4f at step %lld)\n", o->out, GPT_LAST_DIR,
                             (long long)t->start_step, t->best_val, (long long)t->best_step);
-    note(t, "training: %lld steps of %lldx%lld tokens, AdamW lr %g -> %g, %d threads -> %s/\n", (long long)o->max_iters,
+    cli_note(&t->bar, t->o.quiet, "training: %lld steps of %lldx%lld tokens, AdamW lr %g -> %g, %d threads -> %s/\n", (long long)o->max_iters,
          (long long)(o->batch * o->accum), (long long)o->block, o->lr, o->min_lr, ax_threads(), o->out);
-    if (t->world > 1) note(t, "data parallel: %d ranks (MPI), %d threads each%s\n", t->world, ax_threads(),
+    if (t->world > 1) cli_note(&t->bar, t->o.quiet, "data parallel: %d ranks (MPI), %d threads each%s\n", t->world, ax_threads(),
                            o->zero1 ? ", AdamW state sharded (ZeRO-1)" : "");
 }
 
@@ -195,7 +183,7 @@ static void log_window(gpt_trainer *t) {
                      {"tokens_per_s", tokens / (now - t->win_start)},
                      {"comm_ms", 1e3 * (comm - t->win_comm) / (double)t->win_steps}}; // several ranks only
     int n_metrics = (int)(sizeof m / sizeof *m) - (t->world == 1);
-    if (t->log && ax_metrics_write(t->log, m, n_metrics) != AX_OK) note(t, "axon: %s\n", ax_last_error());
+    if (t->log && ax_metrics_write(t->log, m, n_metrics) != AX_OK) cli_note(&t->bar, t->o.quiet, "axon: %s\n", ax_last_error());
     mlp_curve_push(&t->train_curve, (double)t->step, t->last_loss);
     t->win_loss = 0;
     t->win_steps = 0;
@@ -216,7 +204,7 @@ static int record_validation(gpt_trainer *t, const ax_optim *full, double val, d
         if (gpt_save_best(t) != AX_OK) return 1;
     }
     if ((t->step > 0 && gpt_save_last(t, full, val) != AX_OK) || gpt_write_plot(t) != AX_OK) return 1;
-    note(t, "step %lld: val loss %.4f%s\n", (long long)t->step, val, best ? " (best, saved)" : "");
+    cli_note(&t->bar, t->o.quiet, "step %lld: val loss %.4f%s\n", (long long)t->step, val, best ? " (best, saved)" : "");
     return 0;
 }
 
@@ -264,7 +252,7 @@ static void report(const gpt_trainer *t) {
 static int train(gpt_trainer *t) {
     const gpt_train_opts *o = &t->o;
     if (t->step >= o->max_iters) {
-        note(t, "axon: %s/%s is at step %lld already (--max-iters %lld): nothing to train\n", o->out, GPT_LAST_DIR,
+        cli_note(&t->bar, t->o.quiet, "axon: %s/%s is at step %lld already (--max-iters %lld): nothing to train\n", o->out, GPT_LAST_DIR,
              (long long)t->step, (long long)o->max_iters);
         return 0;
     }

@@ -81,53 +81,11 @@ static int check_ranges(const s2s_train_opts *o) {
     return bad ? 2 : 0;
 }
 
-// a line on stderr between progress redraws
-static void note(const s2s_trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(const s2s_trainer *t, const char *fmt, ...) {
-    if (t->o.quiet) return;
-    if (t->bar.tty) fputs("\r\x1b[K", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fflush(stderr);
-}
-
-// the file `name` next to `data` when `opt` is "" and it exists; NULL for "none" or a missing sibling
-static const char *sibling(const char *data, const char *opt, const char *name, char *buf, size_t cap) {
-    if (strcmp(opt, "none") == 0) return NULL;
-    if (*opt) return opt;
-    const char *slash = strrchr(data, '/');
-    snprintf(buf, cap, "%.*s%s", slash ? (int)(slash - data + 1) : 0, data, name);
-    return access(buf, R_OK) == 0 ? buf : NULL;
-}
-
-// moves a random val_fraction of the training pairs into the validation texts
-static void hold_out(s2s_trainer *t) {
-    s2s_texts *tr = &t->train_txt, *va = &t->valid_txt;
-    int64_t k = (int64_t)llround(t->o.val_fraction * (double)tr->n);
-    k = k < 1 ? 1 : k;
-    int64_t *idx = malloc((size_t)tr->n * sizeof *idx);
-    AX_ASSERT(idx, "out of memory");
-    ax_permutation(&t->data_rng, idx, tr->n);
-    va->n = k;
-    va->src = malloc((size_t)k * sizeof *va->src), va->tgt = malloc((size_t)k * sizeof *va->tgt);
-    char **src = malloc((size_t)tr->n * sizeof *src), **tgt = malloc((size_t)tr->n * sizeof *tgt);
-    AX_ASSERT(va->src && va->tgt && src && tgt, "out of memory");
-    for (int64_t i = 0; i < tr->n; i++) {
-        char **s = i < tr->n - k ? src : va->src, **g = i < tr->n - k ? tgt : va->tgt;
-        int64_t j = i < tr->n - k ? i : i - (tr->n - k);
-        s[j] = tr->src[idx[i]], g[j] = tr->tgt[idx[i]];
-    }
-    free(tr->src), free(tr->tgt), free(idx);
-    tr->src = src, tr->tgt = tgt, tr->n -= k;
-}
-
 static int load_data(s2s_trainer *t) {
     const s2s_train_opts *o = &t->o;
     char vbuf[4096], tbuf[4096];
-    t->valid_path = sibling(o->data, o->valid, "valid.tsv", vbuf, sizeof vbuf);
-    t->test_path = sibling(o->data, o->test, "test.tsv", tbuf, sizeof tbuf);
+    t->valid_path = cli_sibling_path(o->data, o->valid, "valid.tsv", vbuf, sizeof vbuf);
+    t->test_path = cli_sibling_path(o->data, o->test, "test.tsv", tbuf, sizeof tbuf);
     if (s2s_texts_read(o->data, o->reverse, &t->train_txt) != AX_OK ||
         (t->valid_path && s2s_texts_read(t->valid_path, o->reverse, &t->valid_txt) != AX_OK) ||
         (t->test_path && s2s_texts_read(t->test_path, o->reverse, &t->test_txt) != AX_OK))
@@ -136,7 +94,7 @@ static int load_data(s2s_trainer *t) {
     t->test_path = t->test_path ? strdup(t->test_path) : NULL;
     if (!t->valid_path) {
         if (t->train_txt.n < 2) return ax_error("%s: 2 pairs at least are needed to hold one out", o->data);
-        hold_out(t);
+        s2s_texts_hold_out(&t->train_txt, &t->valid_txt, t->o.val_fraction, &t->data_rng);
     }
     const s2s_texts *tr = &t->train_txt;
     t->sv = ax_vocab_build((const char *const *)tr->src, tr->n, (int)o->min_freq, (int)o->max_vocab);
@@ -146,7 +104,7 @@ static int load_data(s2s_trainer *t) {
     s2s_set_build(&t->test, &t->test_txt, t->sv, t->tv, (int)o->max_len);
     int64_t cut = t->train.cut + t->valid.cut + t->test.cut;
     if (cut)
-        note(t, "note: %lld sentences longer than --max-len %lld words were cut\n", (long long)cut, (long long)o->max_len);
+        cli_note(&t->bar, t->o.quiet, "note: %lld sentences longer than --max-len %lld words were cut\n", (long long)cut, (long long)o->max_len);
     return AX_OK;
 }
 
@@ -233,7 +191,7 @@ static int validate(s2s_trainer *t) {
         t->best_bleu = t->last_bleu, t->best_val_loss = t->last_val_loss, t->best_epoch = t->epoch;
         if (s2s_save_checkpoint(t) != AX_OK) return AX_ERR;
     }
-    note(t, "epoch %d: train loss %.3f, val loss %.3f, val BLEU %.2f%s\n", t->epoch, t->last_loss, t->last_val_loss,
+    cli_note(&t->bar, t->o.quiet, "epoch %d: train loss %.3f, val loss %.3f, val BLEU %.2f%s\n", t->epoch, t->last_loss, t->last_val_loss,
          t->last_bleu, best ? " (best, saved)" : "");
     return s2s_write_plots(t);
 }
@@ -292,11 +250,11 @@ static int test_best(s2s_trainer *t) {
 static int train(s2s_trainer *t) {
     const s2s_train_opts *o = &t->o;
     const ax_seq2seq_config *c = &t->m->cfg;
-    note(t, "seq2seq: %s attention, emb %lld, encoder %d x 2 x %lld GRU, decoder %lld GRU, vocab %lld -> %lld words: "
+    cli_note(&t->bar, t->o.quiet, "seq2seq: %s attention, emb %lld, encoder %d x 2 x %lld GRU, decoder %lld GRU, vocab %lld -> %lld words: "
             "%.2fM parameters\n", ax_attn_name(c->attn), (long long)c->emb, c->enc_layers, (long long)c->hidden,
          (long long)(2 * c->hidden), (long long)c->src_vocab, (long long)c->tgt_vocab,
          (double)ax_params_count(t->m->params) / 1e6);
-    note(t, "data: %lld training pairs (%s), %lld validation (%s), %lld test; %d threads -> %s/\n", (long long)t->train.n,
+    cli_note(&t->bar, t->o.quiet, "data: %lld training pairs (%s), %lld validation (%s), %lld test; %d threads -> %s/\n", (long long)t->train.n,
          o->data, (long long)t->valid.n, t->valid_path ? t->valid_path : "held out", (long long)t->test.n, ax_threads(),
          o->out);
     int64_t *order = malloc((size_t)t->train.n * sizeof *order);

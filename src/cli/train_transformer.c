@@ -134,49 +134,11 @@ static int check_ranges(const tf_train_opts *o) {
     return bad ? 2 : 0;
 }
 
-// a line on stderr between progress redraws
-static void note(const tf_trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(const tf_trainer *t, const char *fmt, ...) {
-    if (t->o.quiet) return;
-    if (t->bar.tty) fputs("\r\x1b[K", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fflush(stderr);
-}
-
-// the file `name` next to `data` when `opt` is "" and it exists; NULL for "none" or a missing sibling
-static const char *sibling(const char *data, const char *opt, const char *name, char *buf, size_t cap) {
-    if (strcmp(opt, "none") == 0) return NULL;
-    if (*opt) return opt;
-    const char *slash = strrchr(data, '/');
-    snprintf(buf, cap, "%.*s%s", slash ? (int)(slash - data + 1) : 0, data, name);
-    return access(buf, R_OK) == 0 ? buf : NULL;
-}
-
-// moves the last val_fraction of a random order of the training pairs into the validation texts
-static void hold_out(tf_trainer *t) {
-    s2s_texts *tr = &t->train_txt, *va = &t->valid_txt;
-    int64_t n = tr->n, k = (int64_t)llround(t->o.val_fraction * (double)n);
-    k = k < 1 ? 1 : k;
-    int64_t *idx = malloc((size_t)n * sizeof *idx);
-    char **src = malloc((size_t)n * sizeof *src), **tgt = malloc((size_t)n * sizeof *tgt);
-    AX_ASSERT(idx && src && tgt, "out of memory");
-    ax_permutation(&t->data_rng, idx, n);
-    for (int64_t i = 0; i < n; i++) src[i] = tr->src[idx[i]], tgt[i] = tr->tgt[idx[i]];
-    free(tr->src), free(tr->tgt), free(idx);
-    *va = (s2s_texts){.n = k, .src = malloc((size_t)k * sizeof(char *)), .tgt = malloc((size_t)k * sizeof(char *))};
-    AX_ASSERT(va->src && va->tgt, "out of memory");
-    memcpy(va->src, src + n - k, (size_t)k * sizeof *src), memcpy(va->tgt, tgt + n - k, (size_t)k * sizeof *tgt);
-    tr->src = src, tr->tgt = tgt, tr->n = n - k;
-}
-
 static int read_texts(tf_trainer *t) {
     const tf_train_opts *o = &t->o;
     char vbuf[4096], tbuf[4096];
-    t->valid_path = sibling(o->data, o->valid, "valid.tsv", vbuf, sizeof vbuf);
-    t->test_path = sibling(o->data, o->test, "test.tsv", tbuf, sizeof tbuf);
+    t->valid_path = cli_sibling_path(o->data, o->valid, "valid.tsv", vbuf, sizeof vbuf);
+    t->test_path = cli_sibling_path(o->data, o->test, "test.tsv", tbuf, sizeof tbuf);
     if (tf_texts_read(o->data, o->reverse, &t->train_txt) != AX_OK ||
         (t->valid_path && tf_texts_read(t->valid_path, o->reverse, &t->valid_txt) != AX_OK) ||
         (t->test_path && tf_texts_read(t->test_path, o->reverse, &t->test_txt) != AX_OK))
@@ -186,7 +148,7 @@ static int read_texts(tf_trainer *t) {
     t->skipped = t->train_txt.skipped + t->valid_txt.skipped + t->test_txt.skipped;
     if (t->valid_path) return AX_OK;
     if (t->train_txt.n < 2) return ax_error("%s: 2 pairs at least are needed to hold one out", o->data);
-    hold_out(t);
+    s2s_texts_hold_out(&t->train_txt, &t->valid_txt, t->o.val_fraction, &t->data_rng);
     return AX_OK;
 }
 
@@ -202,7 +164,7 @@ static int train_tokenizer(tf_trainer *t) {
     int rc = ax_bpe_train(text, len, (int)t->o.vocab_size, &t->tok);
     free(text);
     if (rc == AX_OK)
-        note(t, "tokenizer: joint byte-level BPE of %d tokens from %lld pairs in %.1f s\n",
+        cli_note(&t->bar, t->o.quiet, "tokenizer: joint byte-level BPE of %d tokens from %lld pairs in %.1f s\n",
              ax_tokenizer_vocab_size(t->tok), (long long)tr->n, cli_now() - t0);
     return rc;
 }
@@ -217,8 +179,8 @@ static int load_data(tf_trainer *t) {
         return AX_ERR;
     t->cut = t->train.cut + t->valid.cut + t->test.cut;
     if (t->cut)
-        note(t, "note: %lld sentences longer than --max-len %lld tokens were cut\n", (long long)t->cut, (long long)max);
-    if (t->skipped) note(t, "note: %lld malformed or empty lines were skipped\n", (long long)t->skipped);
+        cli_note(&t->bar, t->o.quiet, "note: %lld sentences longer than --max-len %lld tokens were cut\n", (long long)t->cut, (long long)max);
+    if (t->skipped) cli_note(&t->bar, t->o.quiet, "note: %lld malformed or empty lines were skipped\n", (long long)t->skipped);
     return AX_OK;
 }
 
@@ -375,7 +337,7 @@ static int validate(tf_trainer *t) {
     if (ax_metrics_write(t->log, m, 5) != AX_OK) return AX_ERR;
     mlp_curve_push(&t->val_loss, t->epoch, t->last_val_loss);
     mlp_curve_push(&t->val_bleu, t->epoch, t->last_bleu);
-    note(t, "epoch %d: train loss %.3f, val loss %.3f, val BLEU %.2f (greedy, %lld sentences)\n", t->epoch,
+    cli_note(&t->bar, t->o.quiet, "epoch %d: train loss %.3f, val loss %.3f, val BLEU %.2f (greedy, %lld sentences)\n", t->epoch,
          t->last_loss, t->last_val_loss, t->last_bleu, (long long)n);
     return tf_save_epoch(t) == AX_OK ? tf_write_plots(t) : AX_ERR;
 }
@@ -383,11 +345,11 @@ static int validate(tf_trainer *t) {
 static int train(tf_trainer *t) {
     const tf_train_opts *o = &t->o;
     const ax_transformer_config *c = &t->m->cfg;
-    note(t,
-         "transformer: %d + %d layers, d_model %d, %d heads, d_ff %d, %s, %s positions, vocab %d: %.2fM parameters\n",
+    cli_note(&t->bar, t->o.quiet,
+             "transformer: %d + %d layers, d_model %d, %d heads, d_ff %d, %s, %s positions, vocab %d: %.2fM parameters\n",
          c->enc_layers, c->dec_layers, c->d_model, c->n_head, c->d_ff, c->pre_ln ? "pre-LN" : "post-LN",
          c->learned_pos ? "learned" : "sinusoidal", c->vocab, (double)ax_params_count(t->m->params) / 1e6);
-    note(t, "data: %lld training pairs (%s), %lld validation (%s), %lld test; %d threads -> %s/\n",
+    cli_note(&t->bar, t->o.quiet, "data: %lld training pairs (%s), %lld validation (%s), %lld test; %d threads -> %s/\n",
          (long long)t->train.n, o->data, (long long)t->valid.n, t->valid_path ? t->valid_path : "held out",
          (long long)t->test.n, ax_threads(), o->out);
     if (o->export_dir && export_sets(t) != AX_OK) return AX_ERR;
