@@ -1,6 +1,6 @@
 /* An optimizer's state as a safetensors file, for trainers that resume: the moments "exp_avg.<param>",
  * "exp_avg_sq.<param>" (F32, the parameter's shape), the per-parameter update counts "param_steps" (I64) and the step
- * in the metadata. (train_gpt_ckpt.c has its own copy of this format; it could use these two functions.) */
+ * in the metadata. Used by `axon train gpt` and `axon train transformer`. */
 #ifndef AX_CLI_OPTIM_STATE_H
 #define AX_CLI_OPTIM_STATE_H
 

@@ -10,6 +10,7 @@
  * config.json and optimizer.safetensors carry the step, and --resume refuses a set whose steps differ (a save that
  * was interrupted). Resuming restores the weights, the optimizer, the dropout and data generators and the step,
  * so the run goes on exactly as if it had never stopped (same thread count: float sums depend on it). */
+#include "cli/optim_state.h"
 #include "cli/train_gpt.h"
 
 #include <cjson/cJSON.h>
@@ -70,35 +71,6 @@ static int save_model(const gpt_trainer *t, const char *dir, double val_loss) {
 
 int gpt_save_best(const gpt_trainer *t) { return save_model(t, t->o.out, t->best_val); }
 
-static int save_optimizer(const gpt_trainer *t, const ax_optim *opt, const char *path) {
-    const ax_params *p = t->model->params;
-    int n = p->n;
-    ax_st_entry *e = calloc(2 * (size_t)n + 1, sizeof *e);
-    char *names = malloc(2 * (size_t)n * 160);
-    int64_t *steps = malloc((size_t)n * sizeof *steps);
-    if (!e || !names || !steps) {
-        free(e), free(names), free(steps);
-        return ax_error("out of memory saving %s", path);
-    }
-    for (int i = 0; i < 2 * n; i++) {
-        const ax_tensor *s = ax_optim_state(opt, i / 2, i % 2);
-        e[i].name = names + (size_t)i * 160;
-        snprintf(e[i].name, 160, "%s.%s", i % 2 ? "exp_avg_sq" : "exp_avg", p->items[i / 2].name);
-        e[i] = (ax_st_entry){.name = e[i].name, .dtype = AX_F32, .ndim = s->ndim, .data = s->data,
-                             .nbytes = (size_t)ax_numel(s) * sizeof(float)};
-        memcpy(e[i].shape, s->shape, sizeof s->shape);
-    }
-    for (int i = 0; i < n; i++) steps[i] = ax_optim_param_steps(opt, i);
-    e[2 * n] = (ax_st_entry){.name = "param_steps", .dtype = AX_I64, .ndim = 1, .shape = {n}, .data = steps,
-                             .nbytes = (size_t)n * sizeof *steps};
-    char step[32];
-    snprintf(step, sizeof step, "%" PRId64, t->step);
-    const char *keys[] = {"step"}, *values[] = {step};
-    int rc = ax_safetensors_write(path, e, 2 * n + 1, keys, values, 1);
-    free(e), free(names), free(steps);
-    return rc;
-}
-
 static cJSON *rng_json(const ax_rng *r) {
     char s[2][24];
     snprintf(s[0], sizeof s[0], "0x%016" PRIx64, r->state);
@@ -138,7 +110,7 @@ int gpt_save_last(const gpt_trainer *t, const ax_optim *full, double val_loss) {
     path_of(dir, t->o.out, GPT_LAST_DIR);
     if (ax_mkdir_p(dir) != AX_OK) return AX_ERR;
     path_of(path, dir, GPT_OPTIM_FILE);
-    if (save_optimizer(t, full, path) != AX_OK || save_model(t, dir, val_loss) != AX_OK)
+    if (cli_optim_save(full, t->model->params, t->step, path) != AX_OK || save_model(t, dir, val_loss) != AX_OK)
         return AX_ERR;
     path_of(path, dir, GPT_STATE_FILE);
     return save_state(t, path);
@@ -223,47 +195,6 @@ static int check_corpus(const gpt_trainer *t, const char *dir, const saved_state
     return AX_OK;
 }
 
-// the optimizer file's step and tensors: one per state slot with the parameter's shape, and param_steps
-static int check_optimizer(const gpt_trainer *t, const ax_safetensors *st, const char *path, int64_t step) {
-    const char *meta = ax_safetensors_meta(st, "step");
-    if (!meta || strtoll(meta, NULL, 10) != step)
-        return ax_error("%s is from step %s, the trainer state from step %lld (an interrupted save?)", path,
-                        meta ? meta : "?", (long long)step);
-    const ax_params *p = t->model->params;
-    for (int i = 0; i < 2 * p->n; i++) {
-        char name[160];
-        snprintf(name, sizeof name, "%s.%s", i % 2 ? "exp_avg_sq" : "exp_avg", p->items[i / 2].name);
-        const ax_st_entry *e = ax_safetensors_find(st, name);
-        const ax_tensor *want = p->items[i / 2].t;
-        if (!e || e->dtype != AX_F32 || e->nbytes != (size_t)ax_numel(want) * sizeof(float))
-            return ax_error("%s: '%s' is missing or not f32 %s", path, name, ax_shape_str(want));
-    }
-    const ax_st_entry *e = ax_safetensors_find(st, "param_steps");
-    if (!e || e->dtype != AX_I64 || e->nbytes != (size_t)p->n * sizeof(int64_t))
-        return ax_error("%s: 'param_steps' is missing or not i64 (%d)", path, p->n);
-    for (int i = 0; i < p->n; i++) {
-        int64_t k;
-        memcpy(&k, (const char *)e->data + (size_t)i * sizeof k, sizeof k);
-        if (k < 0 || k > step) return ax_error("%s: param_steps[%d] = %lld is not in [0, %lld]", path, i, (long long)k, (long long)step);
-    }
-    return AX_OK;
-}
-
-static void load_optimizer(gpt_trainer *t, const ax_safetensors *st, int64_t step) {
-    const ax_params *p = t->model->params;
-    for (int i = 0; i < 2 * p->n; i++) {
-        char name[160];
-        snprintf(name, sizeof name, "%s.%s", i % 2 ? "exp_avg_sq" : "exp_avg", p->items[i / 2].name);
-        const ax_st_entry *e = ax_safetensors_find(st, name);
-        memcpy(ax_f32(ax_optim_state(t->opt, i / 2, i % 2)), e->data, e->nbytes);
-    }
-    int64_t *steps = malloc((size_t)p->n * sizeof *steps);
-    AX_ASSERT(steps || p->n == 0, "out of memory");
-    memcpy(steps, ax_safetensors_find(st, "param_steps")->data, (size_t)p->n * sizeof *steps);
-    ax_optim_set_steps(t->opt, step, steps);
-    free(steps);
-}
-
 // the step config.json of dir was saved at (-1 if it does not say)
 static int64_t config_step(const char *dir) {
     char *text, model[AX_MODEL_NAME_MAX];
@@ -285,7 +216,6 @@ int gpt_resume(gpt_trainer *t) {
     fclose(fp);
     saved_state s;
     ax_gpt_config cfg;
-    ax_safetensors *st = NULL;
     if (read_state(path, &s) != AX_OK || ax_gpt_config_read(dir, &cfg) != AX_OK ||
         check_corpus(t, dir, &s) != AX_OK || check_config(dir, &cfg, &t->model->cfg) != AX_OK)
         return AX_ERR;
@@ -293,12 +223,8 @@ int gpt_resume(gpt_trainer *t) {
         return ax_error("%s/%s is not from step %lld like %s (an interrupted save?)", dir, AX_CKPT_CONFIG,
                         (long long)s.step, GPT_STATE_FILE);
     path_of(path, dir, GPT_OPTIM_FILE);
-    if (ax_safetensors_read(path, &st) != AX_OK) return AX_ERR;
-    int rc = check_optimizer(t, st, path, s.step);
-    if (rc == AX_OK) rc = ax_gpt_load_weights(t->model, dir);
-    if (rc == AX_OK) load_optimizer(t, st, s.step);
-    ax_safetensors_free(st);
-    if (rc != AX_OK) return rc;
+    if (ax_gpt_load_weights(t->model, dir) != AX_OK || cli_optim_load(t->opt, t->model->params, s.step, path) != AX_OK)
+        return AX_ERR;
     *ax_rng_global() = s.rng;
     t->data_rng = s.data_rng;
     t->step = t->start_step = s.step;
