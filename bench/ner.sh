@@ -2,12 +2,14 @@
 # The BiLSTM-CRF tagger, axon vs PyTorch, 2 threads. Usage: bench/ner.sh [--quick]  (= bench/run.sh ner)
 #   step    one training step of the same BiLSTM-CRF (bench/ner.c vs tools/bench_ner_torch.py: word 100, case 8, char
 #           BiLSTM 25 + 25, BiLSTM 100 + 100, 9 tags, batch 32 x 25 tokens, Adam): tokens/s; and the CRF loss alone
+#   bert    one fine-tuning step of the BERT-style tagger (d 128, 4 heads, d_ff 512, 2 layers, BPE 4000, batch 32 x 40
+#           sub-words, 25 labelled words each, Adam): tokens (words)/s
 #   f1      `axon train ner` with no --data (the weak labels of the default corpora) validated on the gold dev set
 #           ($AXON_NER_DEV, default data/ner-gold/dev.conll): the best entity F1; n/a when the weak labeller is missing
 #   axon: OMP_WAIT_POLICY unset; PyTorch: OMP_WAIT_POLICY=PASSIVE, OpenBLAS env cleared (as bench/run.sh gemm).
 #   --quick: 1 training epoch (a smoke run; the F1 means little).
 #   Ends with: RESULT bilstm_crf_ratio=… bert_ratio=… f1_dev_best=…
-#   (ratio: axon tokens/s / PyTorch tokens/s, > 1 = axon faster; bert_ratio is n/a until the BERT-style tagger exists)
+#   (ratio: axon tokens/s / PyTorch tokens/s, > 1 = axon faster)
 # Builds Release into build-bench/ (or $AXON_BENCH_BUILD) when needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +43,14 @@ awk '
 FNR == 1 { file++ }
 file == 1 && $2 == "bilstm-crf" { a = $NF }
 file == 1 && $2 == "crf" { ac = $NF }
+file == 1 && $2 == "bert" { ab = $NF }
+file == 2 && $2 == "bert" { tb = $NF }
 file == 2 && $2 == "bilstm-crf" { t = $NF }
 file == 2 && $2 == "crf" { tc = $NF }
 file == 3 && /^\{/ { match($0, /"best_val_f1": ?[0-9.]+/); f = substr($0, RSTART, RLENGTH); sub(/.*: ?/, "", f) }
 END {
     printf "BiLSTM-CRF step: axon %.0f, PyTorch %.0f tokens/s: %.2fx; CRF alone: axon %.3f ms, PyTorch %.3f ms\n",
            a, t, a / t, ac, tc
-    printf "RESULT bilstm_crf_ratio=%.2f bert_ratio=n/a f1_dev_best=%s\n", a / t, f == "" ? "n/a" : sprintf("%.2f", f)
+    printf "BERT-style step: axon %.0f, PyTorch %.0f tokens/s: %.2fx\n", ab, tb, ab / tb
+    printf "RESULT bilstm_crf_ratio=%.2f bert_ratio=%.2f f1_dev_best=%s\n", a / t, ab / tb, f == "" ? "n/a" : sprintf("%.2f", f)
 }' "$tmp/axon" "$tmp/torch" "$tmp/train"

@@ -14,7 +14,8 @@
  *   rnn       recurrent layers: RNN, LSTM, GRU (PyTorch names and gate order), fused over time
  *   eval      metrics: BLEU and chrF (sacreBLEU-exact), conlleval entity scores
  *   seq2seq   the GRU + attention translator: word vocabularies, greedy and beam search
- *   transformer  the Transformer encoder–decoder translator: KV-cache greedy and beam decoding */
+ *   transformer  the Transformer encoder–decoder translator: KV-cache greedy and beam decoding
+ *   bert      a BERT-style encoder: masked-LM pre-training, token classification (NER) */
 #ifndef AXON_H
 #define AXON_H
 
@@ -36,5 +37,6 @@
 #include "axon/ner.h"
 #include "axon/tagger.h"
 #include "axon/transformer.h"
+#include "axon/bert.h"
 
 #endif

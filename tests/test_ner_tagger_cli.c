@@ -75,7 +75,6 @@ static void expect_fail(int code, const char *needle, const char *what, int rc) 
 }
 
 static void test_bad_input(void) {
-    expect_fail(2, "not yet implemented", "--arch bert", run("train ner --arch bert --data x"));
     expect_fail(2, "unknown --arch", "--arch foo", run("train ner --arch foo"));
     write_file(tmp_path("bad.conll"), "Elizabeth B-PER\nwent O extra\n");
     expect_fail(1, ":2", "wrong column count", run("train ner --data %s --out %s " TINY, tmp_path("bad.conll"),

@@ -1,18 +1,22 @@
 """PyTorch side of bench/ner.c: training steps of the same BiLSTM-CRF tagger (include/axon/tagger.h) at the same sizes,
 with the CRF of tools/fixtures/crf.py (pytorch-crf's algorithm: a loop over time, vectorised over the batch).
 Usage: /usr/bin/python3 tools/bench_ner_torch.py [threads ...]   (default: 1)
+and of the BERT-style tagger (tools/fixtures/bert.py's Bert: torch.nn.TransformerEncoderLayer) at bench/ner.c's sizes.
 Prints per thread count
   torch bilstm-crf threads=<n> step <ms> <tokens/s>
-  torch crf threads=<n> fwdbwd <ms>"""
+  torch crf threads=<n> fwdbwd <ms>
+  torch bert threads=<n> step <ms> <tokens/s>"""
 import sys
 import time
 
 import torch
 from torch import nn
 
+from fixtures.bert import Bert
 from fixtures.crf import crf_nll
 
 WORDS, CHARS, CASES, TAGS, BATCH, LEN, WORD_CHARS, REPEAT = 5000, 80, 5, 9, 32, 25, 8, 10
+BERT_VOCAB, SUB_LEN = 4001, 40  # BPE 4000 + [MASK]; sub-words per sentence of LEN words
 
 
 class Tagger(nn.Module):
@@ -77,9 +81,34 @@ def bench(threads):
     print(f"torch crf threads={threads} fwdbwd {1e3 * tc:.3f}", flush=True)
 
 
+def bench_bert(threads):
+    """Fine-tuning steps: token-classification loss on the first LEN sub-words of each row, clipping, Adam."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    m = Bert(BERT_VOCAB, 128, 4, 512, 2, 128, TAGS, dropout=0.1)
+    m.train()
+    opt = torch.optim.Adam(m.parameters())
+    ids = torch.randint(0, BERT_VOCAB - 1, (BATCH, SUB_LEN))
+    keep = torch.ones(BATCH, SUB_LEN, dtype=torch.bool)
+    labels = torch.randint(0, TAGS, (BATCH, SUB_LEN))
+    labels[:, LEN:] = -100
+
+    def step():
+        opt.zero_grad()
+        logits = m.token_logits(m.encode(ids, keep))
+        nn.functional.cross_entropy(logits.reshape(-1, TAGS), labels.reshape(-1), ignore_index=-100).backward()
+        nn.utils.clip_grad_norm_(m.parameters(), 5.0)
+        opt.step()
+
+    t = best_time(step)
+    print(f"torch bert threads={threads} step {1e3 * t:.2f} {BATCH * LEN / t:.0f}", flush=True)
+
+
 def main():
     for threads in [int(a) for a in sys.argv[1:]] or [1]:
         bench(threads)
+    for threads in [int(a) for a in sys.argv[1:]] or [1]:
+        bench_bert(threads)
 
 
 if __name__ == "__main__":

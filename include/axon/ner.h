@@ -144,4 +144,19 @@ void ax_weak_aggregate_votes(const int8_t *votes, int64_t n_tokens, int n_lfs, i
 int ax_weak_label(const ax_weak_labeler *wl, const ax_ner_corpus *c, ax_weak_aggregate how, FILE *report,
                   ax_ner_corpus *out);
 
+/* ---- generative NER: a sentence's entities as text (docs/ner.md, "Generative NER") ----
+ * The target a seq2seq model learns for a sentence is its entity list in order, each entity's tokens joined by
+ * spaces and followed by its type in angle brackets, separated by " ; ": "Elizabeth Bennet <PER> ; London <LOC>",
+ * or AX_NER_GEN_NONE when the sentence has none. */
+#define AX_NER_GEN_NONE "<none>"
+
+/* The entity list of sentence s of c, malloc'd. */
+char *ax_ner_gen_format(const ax_ner_corpus *c, int64_t s);
+/* A generated entity list back to spans of the sentence toks[0 .. n): the items (tokens then "<TYPE>"; ";" between
+ * items) are taken left to right, each matched to the first run of tokens equal to its tokens none of which an
+ * earlier item took. Items of a type ts lacks, without tokens, without a type, or that match nowhere are dropped
+ * and counted in *dropped. spans (room for n) get the matches sorted by start; returns how many. */
+int ax_ner_gen_spans(const char *text, const char *const *toks, int n, const ax_tagset *ts, ax_ner_span *spans,
+                     int *dropped);
+
 #endif

@@ -87,5 +87,9 @@ ax_tensor *ax_tagger_emissions(const ax_tagger *m, const ax_tagger_batch *b, boo
 ax_tensor *ax_tagger_loss(const ax_tagger *m, const ax_tagger_batch *b, bool train); // mean CRF NLL per sequence
 /* The best tag ids under the scheme's constraints, I32 (B, T), −1 on padding. No gradient. */
 ax_tensor *ax_tagger_decode(const ax_tagger *m, const ax_tagger_batch *b);
+/* As ax_tagger_decode; prob (B) also gets each best path's probability p(y* | x) = exp(s(y*) − log Z) under the CRF
+ * with the scheme's forbidden transitions removed: the sentence's confidence (self-training keeps sentences whose
+ * confidence reaches a threshold). */
+ax_tensor *ax_tagger_decode_prob(const ax_tagger *m, const ax_tagger_batch *b, double *prob);
 
 #endif

@@ -95,6 +95,14 @@ ax_tensor *ax_transformer_decode(const ax_transformer *m, ax_tensor *memory, ax_
 ax_tensor *ax_transformer_loss(const ax_transformer *m, ax_tensor *src, ax_tensor *src_keep, ax_tensor *tgt_in,
                                ax_tensor *tgt_out, float label_smoothing, bool train);
 
+/* One encoder layer (self-attention over x's positions where keep BOOL (B, T) is true, or all when keep is NULL, then
+ * FF; post- or pre-LN by cfg) on x (B, T, d) → (B, T, d): what ax_transformer_encode runs, for other encoders (BERT).
+ * ax_transformer_layer_add registers layer i of stack "encoder" (or "decoder") under torch's names, initialised. */
+ax_tensor *ax_transformer_encoder_layer(const ax_transformer_config *cfg, const ax_transformer_layer *l, ax_tensor *x,
+                                       ax_tensor *keep, bool train);
+void ax_transformer_layer_add(ax_params *p, const ax_transformer_config *cfg, const char *stack, int i,
+                              ax_transformer_layer *l);
+
 /* ---- decoding (no gradients; incremental with a per-layer self-attention KV cache and cross-attention keys and
  * values computed once per source) ----------------------------------------------------------------------------- */
 /* Greedy decoding of n sources at once: src[i] holds src_len[i] ids ending in eos. out[i] (max_len + 1 each)

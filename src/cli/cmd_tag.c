@@ -1,9 +1,11 @@
-/* `axon tag --ckpt DIR`: named entities with a BiLSTM-CRF checkpoint. Raw text (--text or stdin) is split into
- * sentences and tokenized as the gold data is (include/axon/ner.h), then printed as `token tag` lines or, with
- * --inline, one sentence a line with the entities bracketed: `[Elizabeth Bennet]PER went to [London]LOC .`.
+/* `axon tag --ckpt DIR`: named entities with a BiLSTM-CRF, BERT-style or generative (seq2seq) checkpoint
+ * (config.json's "arch"). Raw text (--text or stdin) is split into sentences and tokenized as the gold data is
+ * (include/axon/ner.h), then printed as `token tag` lines or, with --inline, one sentence a line with the entities
+ * bracketed: `[Elizabeth Bennet]PER went to [London]LOC .`.
  * `--conll FILE` tags pre-tokenized sentences and prints `token gold guess` lines, the input of `axon ner eval`.
  * Sentences longer than --max-len tokens are tagged in pieces (with a notice); nothing is dropped. */
 #include "cli/cli.h"
+#include "cli/ner_gen_cli.h"
 #include "cli/ner_tag_cli.h"
 #include "cli/options.h"
 
@@ -36,7 +38,7 @@ static int parse_options(int argc, char **argv, tag_opts *o) {
         {"quiet", OPT_FLAG, &o->quiet, "no notices on standard error"},
     };
     const cli_command_spec spec = {"axon tag --ckpt DIR [--text TEXT | --conll FILE] [options]",
-                                   "Tag named entities with a BiLSTM-CRF checkpoint: raw text (tokenized like the gold "
+                                   "Tag named entities with a BiLSTM-CRF or BERT-style checkpoint: raw text (tokenized like the gold "
                                    "data) or a pre-tokenized CoNLL file (output ready for `axon ner eval`).",
                                    opts, (int)(sizeof opts / sizeof *opts)};
     const char *pos[1];
@@ -107,11 +109,18 @@ static int write_inline(const ax_ner_corpus *g, const char *path) {
 
 static int run(const tag_opts *o, ax_ner_scheme scheme) {
     ax_tagger *m = NULL;
+    ax_bert *bert = NULL; // config.json's "arch" picks the kind
+    ner_gen_model gen = {0};
+    bool generative = ner_gen_is_checkpoint(o->ckpt);
     ax_ner_corpus in, guess;
     ax_ner_corpus_init(&in), ax_ner_corpus_init(&guess);
-    int rc = ax_tagger_load(o->ckpt, &m);
+    int rc = generative                       ? ner_gen_open(o->ckpt, &gen)
+             : ax_bert_is_checkpoint(o->ckpt) ? ax_bert_load(o->ckpt, &bert)
+                                              : ax_tagger_load(o->ckpt, &m);
     if (rc == AX_OK) rc = o->conll ? ax_ner_read_conll(o->conll, -1, scheme, 0, &in) : read_text(o, &in);
-    if (rc == AX_OK) {
+    if (rc == AX_OK && generative)
+        rc = ner_gen_tag(&gen, &in, o->quiet, &guess);
+    else if (rc == AX_OK) {
         ner_piece *p;
         int64_t cut;
         ner_pieces(&in, (int)o->max_len, &p, &cut);
@@ -119,14 +128,14 @@ static int run(const tag_opts *o, ax_ner_scheme scheme) {
         if (cut && !o->quiet)
             fprintf(stderr, "note: %lld sentences longer than --max-len %lld tokens were tagged in pieces\n",
                     (long long)cut, (long long)o->max_len);
-        rc = ner_tag_corpus(m, &in, (int)o->max_len, o->batch, &guess);
+        rc = ner_tag_corpus_with(&(ner_model){m, bert}, &in, (int)o->max_len, o->batch, &guess);
     }
     if (rc == AX_OK)
         rc = o->conll     ? ax_ner_write_conll(o->out, &in, &guess, scheme)
              : o->inline_ ? write_inline(&guess, o->out)
                           : ax_ner_write_conll(o->out, &guess, NULL, scheme);
     ax_ner_corpus_free(&in), ax_ner_corpus_free(&guess);
-    ax_tagger_free(m);
+    ax_tagger_free(m), ax_bert_free(bert), ner_gen_close(&gen);
     return rc;
 }
 

@@ -1,4 +1,4 @@
-/* Tagging corpora with the BiLSTM-CRF (src/cli/ner_tag_cli.h). */
+/* Tagging corpora with the BiLSTM-CRF or (ner_tag_bert.c) the BERT-style tagger (src/cli/ner_tag_cli.h). */
 #include "cli/ner_tag_cli.h"
 
 #include <stdlib.h>
@@ -35,37 +35,57 @@ static int by_length(const void *a, const void *b) {
     return x->n != y->n ? x->n - y->n : (x->first > y->first) - (x->first < y->first);
 }
 
-// the model's tag ids of every token of c into ids (c->n_tokens)
-static void tag_ids(const ax_tagger *m, const ax_ner_corpus *c, int max_len, int64_t batch, int32_t *ids) {
+// the sentence of c that holds token `tok`
+static int64_t sentence_of(const ax_ner_corpus *c, int64_t tok) {
+    int64_t lo = 0, hi = c->n_sents - 1; // sent_start[lo] ≤ tok < sent_start[hi + 1]
+    while (lo < hi) {
+        int64_t mid = (lo + hi + 1) / 2;
+        if (c->sent_start[mid] <= tok) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
+void ner_tag_ids(const ax_tagger *m, const ax_ner_corpus *c, int max_len, int64_t batch, int32_t *ids, double *prob) {
     ner_piece *p;
     int64_t np = ner_pieces(c, max_len, &p, NULL);
     qsort(p, (size_t)np, sizeof *p, by_length); // similar lengths together: little padding
     const char *const **toks = malloc((size_t)batch * sizeof *toks);
     int *n = malloc((size_t)batch * sizeof *n);
-    AX_ASSERT(toks && n, "out of memory");
+    double *piece_prob = malloc((size_t)batch * sizeof *piece_prob);
+    AX_ASSERT(toks && n && piece_prob, "out of memory");
+    for (int64_t s = 0; prob && s < c->n_sents; s++) prob[s] = 1;
     for (int64_t k = 0; k < np; k += batch) {
         int64_t B = np - k < batch ? np - k : batch;
         for (int64_t b = 0; b < B; b++) toks[b] = (const char *const *)c->tokens + p[k + b].first, n[b] = p[k + b].n;
         ax_tagger_batch x = ax_tagger_make_batch(m, toks, n, NULL, B);
-        const int32_t *path = ax_i32(ax_tagger_decode(m, &x));
-        for (int64_t b = 0; b < B; b++)
+        const int32_t *path = ax_i32(ax_tagger_decode_prob(m, &x, prob ? piece_prob : NULL));
+        for (int64_t b = 0; b < B; b++) {
             for (int i = 0; i < n[b]; i++) ids[p[k + b].first + i] = path[b * x.T + i];
+            if (prob) prob[sentence_of(c, p[k + b].first)] *= piece_prob[b];
+        }
         ax_arena_reset();
     }
-    free(toks), free(n), free(p);
+    free(toks), free(n), free(piece_prob), free(p);
 }
 
 int ner_tag_corpus(const ax_tagger *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess) {
+    return ner_tag_corpus_with(&(ner_model){m, NULL}, c, max_len, batch, guess);
+}
+
+int ner_tag_corpus_with(const ner_model *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess) {
     int32_t *ids = malloc((size_t)(c->n_tokens ? c->n_tokens : 1) * sizeof *ids);
     ax_ner_span *spans = malloc((size_t)(c->n_tokens ? c->n_tokens : 1) * sizeof *spans);
     AX_ASSERT(ids && spans, "out of memory");
-    tag_ids(m, c, max_len, batch, ids);
-    ax_ner_corpus_init(guess);
-    guess->tags = m->tags, guess->labelled = true;
+    const ax_tagset *tags = m->bert ? &m->bert->tags : &m->crf->tags;
     int rc = AX_OK;
+    if (m->bert) rc = ner_bert_tag_ids(m->bert, c, max_len, batch, ids);
+    else ner_tag_ids(m->crf, c, max_len, batch, ids, NULL);
+    ax_ner_corpus_init(guess);
+    guess->tags = *tags, guess->labelled = true;
     for (int64_t s = 0; s < c->n_sents && rc == AX_OK; s++) {
         int64_t t0 = c->sent_start[s];
-        int n = (int)(c->sent_start[s + 1] - t0), n_spans = ax_ner_ids_to_spans(&m->tags, ids + t0, n, spans);
+        int n = (int)(c->sent_start[s + 1] - t0), n_spans = ax_ner_ids_to_spans(tags, ids + t0, n, spans);
         rc = ax_ner_corpus_add(guess, (const char *const *)c->tokens + t0, n, spans, n_spans, c->line ? c->line + t0 : NULL);
     }
     free(ids), free(spans);

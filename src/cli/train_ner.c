@@ -21,9 +21,10 @@ static int parse_options(int argc, char **argv, ner_train_opts *o) {
                           .word_dim = 100, .case_dim = 8, .char_dim = 25, .char_hidden = 25, .hidden = 100,
                           .layers = 1, .min_freq = 2, .max_len = 100, .max_word_chars = 20, .epochs = 10, .batch = 32,
                           .log_every = 20, .seed = 42, .threads = 0, .dropout = 0.5, .lr = 2e-3, .clip = 5.0,
-                          .val_fraction = 0.1};
+                          .val_fraction = 0.1, .self_epochs = 2, .confidence = 0.9};
+    ner_bert_defaults(argc, argv, o); // --arch bert: its own sizes, dropout, lr, epochs
     const cli_option opts[] = {
-        {"arch", OPT_STRING, &o->arch, "tagger: bilstm-crf (bert and seq2seq: not yet implemented)"},
+        {"arch", OPT_STRING, &o->arch, "tagger: bilstm-crf, bert or seq2seq (`--arch seq2seq --help`: its options)"},
         {"data", OPT_STRING, &o->data, "training sentences, CoNLL `token … tag` (default: weak labels of the default corpora)"},
         {"valid", OPT_STRING, &o->valid, "validation sentences, CoNLL (default: hold out --val-fraction of --data)"},
         {"data-scheme", OPT_STRING, &o->data_scheme, "tag scheme of the files: iob2, iob1 or bioes"},
@@ -34,7 +35,7 @@ static int parse_options(int argc, char **argv, ner_train_opts *o) {
         {"char-dim", OPT_INT, &o->char_dim, "character embedding width"},
         {"char-hidden", OPT_INT, &o->char_hidden, "character BiLSTM units per direction"},
         {"hidden", OPT_INT, &o->hidden, "sentence BiLSTM units per direction"},
-        {"layers", OPT_INT, &o->layers, "stacked sentence BiLSTM layers"},
+        {"layers", OPT_INT, &o->layers, "stacked sentence BiLSTM layers (bert: encoder layers)"},
         {"dropout", OPT_FLOAT, &o->dropout, "dropout on the token features and the BiLSTM output"},
         {"min-freq", OPT_INT, &o->min_freq, "word forms seen fewer times become <unk> (characters still read)"},
         {"max-len", OPT_INT, &o->max_len, "tokens per piece: longer sentences are cut into pieces (with a notice)"},
@@ -44,11 +45,25 @@ static int parse_options(int argc, char **argv, ner_train_opts *o) {
         {"lr", OPT_FLOAT, &o->lr, "learning rate (Adam)"},
         {"grad-clip", OPT_FLOAT, &o->clip, "clip the global gradient norm to this (0: off)"},
         {"val-fraction", OPT_FLOAT, &o->val_fraction, "share of --data held out when there is no --valid"},
+        {"self-train", OPT_INT, &o->self_train, "self-training rounds after training: tag, keep confident sentences, retrain"},
+        {"confidence", OPT_FLOAT, &o->confidence, "self-training: least probability of a sentence's tag sequence to keep it"},
+        {"self-epochs", OPT_INT, &o->self_epochs, "self-training: epochs per round (continuing from the current weights)"},
+        {"unlabelled", OPT_STRING, &o->unlabelled, "self-training: sentences to label, CoNLL, tags ignored (default: --data's)"},
         {"log-every", OPT_INT, &o->log_every, "steps per metrics.jsonl line"},
         {"seed", OPT_INT, &o->seed, "random seed (weights, order, dropout, hold-out)"},
         {"threads", OPT_INT, &o->threads, "threads (0: all cores)"},
         {"quiet", OPT_FLAG, &o->quiet, "no progress output"},
         {"json", OPT_FLAG, &o->json, "print the result as JSON on stdout"},
+        {"init", OPT_STRING, &o->init, "bert: start from this pre-trained encoder (OUT/pretrained of a run) instead of pre-training"},
+        {"pretrain-steps", OPT_INT, &o->pretrain_steps, "bert: masked-LM steps on the unlabelled corpora (0: none)"},
+        {"pretrain-len", OPT_INT, &o->pretrain_len, "bert: sub-words per masked-LM sequence"},
+        {"pretrain-lr", OPT_FLOAT, &o->pretrain_lr, "bert: masked-LM learning rate (Adam)"},
+        {"mask-prob", OPT_FLOAT, &o->mask_prob, "bert: share of sub-words chosen for masking (80/10/10)"},
+        {"bpe-vocab", OPT_INT, &o->bpe_vocab, "bert: BPE vocabulary trained on the unlabelled corpora"},
+        {"d-model", OPT_INT, &o->d_model, "bert: width"},
+        {"heads", OPT_INT, &o->heads, "bert: attention heads"},
+        {"d-ff", OPT_INT, &o->d_ff, "bert: feed-forward width"},
+        {"positions", OPT_INT, &o->positions, "bert: most sub-words per sequence (longer pieces are cut)"},
     };
     const cli_command_spec spec = {"axon train ner [--arch bilstm-crf] [--data TRAIN.conll] [--valid DEV.conll] [options]",
                                    "Train a named-entity tagger: word + capitalisation + character-BiLSTM features, a "
@@ -91,11 +106,9 @@ void ner_note(const ner_trainer *t, const char *fmt, ...) {
     fflush(stderr);
 }
 
-// model, optimizer, output directory and metrics log, after the data; AX_ERR after a message
-static int setup(ner_trainer *t) {
+// the BiLSTM-CRF, the gold tag ids and the training pieces; AX_ERR after a message
+static int setup_crf(ner_trainer *t) {
     const ner_train_opts *o = &t->o;
-    ax_rng_seed(&t->data_rng, (uint64_t)o->seed ^ 0x9e3779b97f4a7c15ull);
-    if (ner_load_data(t) != AX_OK) return AX_ERR;
     ax_vocab *words, *chars;
     ax_tagger_vocab_build(&t->train, (int)o->min_freq, &words, &chars);
     ax_tagger_config cfg = {.words = ax_vocab_size(words), .chars = ax_vocab_size(chars), .word_dim = o->word_dim,
@@ -111,18 +124,26 @@ static int setup(ner_trainer *t) {
     t->n_pieces = ner_pieces(&t->train, (int)o->max_len, &t->pieces, &cut);
     if (cut) ner_note(t, "note: %lld training sentences longer than --max-len %lld tokens were cut into pieces\n",
                       (long long)cut, (long long)o->max_len);
+    return AX_OK;
+}
+
+// output directory and metrics log, model, optimizer, after the data; AX_ERR after a message
+static int setup(ner_trainer *t) {
+    const ner_train_opts *o = &t->o;
+    ax_rng_seed(&t->data_rng, (uint64_t)o->seed ^ 0x9e3779b97f4a7c15ull);
+    if (ner_load_data(t) != AX_OK) return AX_ERR;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.jsonl", o->out);
+    if (ax_mkdir_p(o->out) != AX_OK || !(t->log = ax_metrics_open(path))) return AX_ERR;
+    if ((strcmp(o->arch, "bert") == 0 ? ner_bert_setup(t) : setup_crf(t)) != AX_OK) return AX_ERR;
     ax_optim_config oc = ax_optim_defaults(AX_OPTIM_ADAM);
     oc.lr = (float)o->lr;
-    t->opt = ax_optim_new(t->m->params, oc);
-    t->steps_per_epoch = (t->n_pieces + o->batch - 1) / o->batch;
+    t->opt = ax_optim_new(t->bert ? t->bert->params : t->m->params, oc);
     t->b_toks = malloc((size_t)o->batch * sizeof *t->b_toks), t->b_tags = malloc((size_t)o->batch * sizeof *t->b_tags);
     t->b_n = malloc((size_t)o->batch * sizeof *t->b_n);
     AX_ASSERT(t->b_toks && t->b_tags && t->b_n, "out of memory");
     t->best_f1 = -1;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/metrics.jsonl", o->out);
-    if (ax_mkdir_p(o->out) != AX_OK) return AX_ERR;
-    return (t->log = ax_metrics_open(path)) ? AX_OK : AX_ERR;
+    return AX_OK;
 }
 
 static int cmp_piece(const void *a, const void *b) {
@@ -148,6 +169,7 @@ static void epoch_order(ner_trainer *t, ner_piece *order) {
 
 // one optimizer step on the pieces p[0 .. B); returns the mean NLL per sentence
 static double train_step(ner_trainer *t, const ner_piece *p, int64_t B) {
+    if (t->bert) return ner_bert_step(t, p, B);
     for (int64_t b = 0; b < B; b++)
         t->b_toks[b] = (const char *const *)t->train.tokens + p[b].first, t->b_tags[b] = t->gold + p[b].first,
         t->b_n[b] = p[b].n;
@@ -167,7 +189,8 @@ static double train_step(ner_trainer *t, const ner_piece *p, int64_t B) {
 // the validation sentences tagged and scored; a new best F1 saves the checkpoint
 static int validate(ner_trainer *t) {
     ax_ner_corpus guess;
-    if (ner_tag_corpus(t->m, &t->valid, (int)t->o.max_len, t->o.batch, &guess) != AX_OK) return AX_ERR;
+    if (ner_tag_corpus_with(&(ner_model){t->m, t->bert}, &t->valid, (int)t->o.max_len, t->o.batch, &guess) != AX_OK)
+        return AX_ERR;
     ax_conlleval ev;
     ner_score(&t->valid, &guess, &ev);
     ax_ner_corpus_free(&guess);
@@ -192,7 +215,7 @@ static int validate(ner_trainer *t) {
 static int run_epoch(ner_trainer *t, ner_piece *order) {
     const ner_train_opts *o = &t->o;
     char label[64];
-    snprintf(label, sizeof label, "epoch %d/%lld", t->epoch, (long long)o->epochs);
+    snprintf(label, sizeof label, "epoch %d/%lld", t->epoch, (long long)(o->epochs + o->self_train * o->self_epochs));
     cli_progress_begin(&t->bar, stderr, label, t->n_pieces, "sentences", o->quiet);
     epoch_order(t, order);
     double sum = 0, win = 0, t0 = cli_now(), win_t0 = t0;
@@ -229,22 +252,30 @@ static int run_epoch(ner_trainer *t, ner_piece *order) {
 }
 
 static int train(ner_trainer *t) {
-    const ax_tagger_config *c = &t->m->cfg;
-    ner_note(t, "bilstm-crf: words %lld x %lld, case %lld, chars %lld x %lld -> 2 x %lld, BiLSTM %d x 2 x %lld, %d "
+    const ax_tagger_config *c = t->m ? &t->m->cfg : NULL;
+    if (c) ner_note(t, "bilstm-crf: words %lld x %lld, case %lld, chars %lld x %lld -> 2 x %lld, BiLSTM %d x 2 x %lld, %d "
                 "tags: %.2fM parameters\n", (long long)c->words, (long long)c->word_dim, (long long)c->case_dim,
              (long long)c->chars, (long long)c->char_dim, (long long)c->char_hidden, c->layers, (long long)c->hidden,
              ax_tagset_size(&t->tags), (double)ax_params_count(t->m->params) / 1e6);
     ner_note(t, "data: %lld training sentences (%lld tokens), %lld validation (%s); %d threads -> %s/\n",
              (long long)t->train.n_sents, (long long)t->train.n_tokens, (long long)t->valid.n_sents,
              t->o.valid ? t->o.valid : "held out", ax_threads(), t->o.out);
-    ner_piece *order = malloc((size_t)t->n_pieces * sizeof *order);
+    int rc = ner_train_epochs(t, t->o.epochs);
+    if (rc == AX_OK && t->o.self_train) rc = ner_self_train(t);
+    t->tokens_per_s = (double)t->train_tokens / t->train_s;
+    return rc;
+}
+
+int ner_train_epochs(ner_trainer *t, int64_t n) {
+    t->steps_per_epoch = (t->n_pieces + t->o.batch - 1) / t->o.batch;
+    ner_piece *order = malloc((size_t)(t->n_pieces ? t->n_pieces : 1) * sizeof *order);
     AX_ASSERT(order, "out of memory");
     int rc = AX_OK;
-    for (t->epoch = 1; t->epoch <= t->o.epochs && rc == AX_OK; t->epoch++)
+    for (int64_t i = 0; i < n && rc == AX_OK; i++) {
+        t->epoch++;
         if ((rc = run_epoch(t, order)) == AX_OK) rc = validate(t);
-    t->epoch--;
+    }
     free(order);
-    t->tokens_per_s = (double)t->train_tokens / t->train_s;
     return rc;
 }
 
@@ -252,24 +283,29 @@ static void free_trainer(ner_trainer *t) {
     ax_metrics_close(t->log);
     ax_optim_free(t->opt);
     ax_tagger_free(t->m);
+    ax_bert_free(t->bert), ax_bert_words_free(&t->sub);
     ax_ner_corpus_free(&t->train), ax_ner_corpus_free(&t->valid);
-    free(t->gold), free(t->pieces), free(t->b_toks), free(t->b_tags), free(t->b_n);
+    free(t->gold), free(t->weak), ax_ner_corpus_free(&t->pool), free(t->pieces), free(t->b_toks), free(t->b_tags), free(t->b_n);
     mlp_curve_free(&t->train_loss), mlp_curve_free(&t->val_f1);
 }
 
 int train_ner(int argc, char **argv) {
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--arch=seq2seq") == 0 || (strcmp(argv[i], "--arch") == 0 && i + 1 < argc &&
+                                                       strcmp(argv[i + 1], "seq2seq") == 0))
+            return train_ner_gen(argc, argv);
     ner_trainer t = {0};
     int rc = parse_options(argc, argv, &t.o);
     if (rc) return rc == CLI_EXIT_HELP ? 0 : rc;
-    if (strcmp(t.o.arch, "bert") == 0 || strcmp(t.o.arch, "seq2seq") == 0) {
-        fprintf(stderr, "axon: train ner --arch %s is not yet implemented (available: bilstm-crf)\n", t.o.arch);
+    if (strcmp(t.o.arch, "seq2seq") == 0) {
+        fprintf(stderr, "axon: give --arch seq2seq on the command line (it has its own options)\n");
         return 2;
     }
-    if (strcmp(t.o.arch, "bilstm-crf") != 0) {
+    if (strcmp(t.o.arch, "bilstm-crf") != 0 && strcmp(t.o.arch, "bert") != 0) {
         fprintf(stderr, "axon: unknown --arch '%s' (bilstm-crf, bert or seq2seq)\n", t.o.arch);
         return 2;
     }
-    if ((rc = check_ranges(&t.o))) return rc;
+    if ((rc = check_ranges(&t.o)) || (rc = ner_self_check(&t.o)) || (rc = ner_bert_check(&t.o))) return rc;
     ax_set_threads((int)t.o.threads);
     rc = setup(&t) == AX_OK && train(&t) == AX_OK ? 0 : 1;
     if (rc) fprintf(stderr, "axon: %s\n", ax_last_error());

@@ -21,24 +21,28 @@ int ner_save_checkpoint(const ner_trainer *t) {
     cJSON_AddNumberToObject(tr, "lr", o->lr);
     cJSON_AddNumberToObject(tr, "grad_clip", o->clip);
     cJSON_AddNumberToObject(tr, "seed", (double)o->seed);
+    if (t->bert && o->init) cJSON_AddStringToObject(tr, "init", o->init);
+    else if (t->bert) cJSON_AddNumberToObject(tr, "pretrain_steps", (double)o->pretrain_steps);
     cJSON_AddItemToObject(j, "train", tr);
     char *extra = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     AX_ASSERT(extra, "out of memory");
-    int rc = ax_tagger_save(t->m, o->out, extra);
+    int rc = t->bert ? ax_bert_save(t->bert, o->out, extra) : ax_tagger_save(t->m, o->out, extra);
     free(extra);
     return rc;
 }
 
 int ner_write_plots(const ner_trainer *t) {
-    char path[4096];
+    char path[4096], title[2][64];
+    const char *arch = t->bert ? "BERT-style tagger" : "BiLSTM-CRF";
+    snprintf(title[0], sizeof title[0], "%s loss", arch), snprintf(title[1], sizeof title[1], "%s entity F1", arch);
     snprintf(path, sizeof path, "%s/loss.svg", t->o.out);
     const ax_svg_series loss = {"training", t->train_loss.x, t->train_loss.y, t->train_loss.n};
-    if (ax_svg_line_chart(path, &(ax_svg_labels){"BiLSTM-CRF loss", "epoch", "CRF NLL per sentence"}, &loss, 1) != AX_OK)
+    if (ax_svg_line_chart(path, &(ax_svg_labels){title[0], "epoch", t->bert ? "cross-entropy per word" : "CRF NLL per sentence"}, &loss, 1) != AX_OK)
         return AX_ERR;
     snprintf(path, sizeof path, "%s/f1.svg", t->o.out);
     const ax_svg_series f1 = {"validation", t->val_f1.x, t->val_f1.y, t->val_f1.n};
-    return ax_svg_line_chart(path, &(ax_svg_labels){"BiLSTM-CRF entity F1", "epoch", "F1 (conlleval)"}, &f1, 1);
+    return ax_svg_line_chart(path, &(ax_svg_labels){title[1], "epoch", "F1 (conlleval)"}, &f1, 1);
 }
 
 void ner_report(const ner_trainer *t, FILE *fp) {

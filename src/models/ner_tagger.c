@@ -88,13 +88,21 @@ static ax_tensor *constrained(const ax_tagset *ts, const ax_tensor *scores, int 
     return c;
 }
 
-ax_tensor *ax_tagger_decode(const ax_tagger *m, const ax_tagger_batch *b) {
+ax_tensor *ax_tagger_decode_prob(const ax_tagger *m, const ax_tagger_batch *b, double *prob) {
     bool prev = ax_set_grad_enabled(false);
     int64_t K = m->crf.n_tags;
     ax_tensor *em = ax_tagger_emissions(m, b, false);
     ax_tensor *start = constrained(&m->tags, m->crf.start, 1, K, 0), *end = constrained(&m->tags, m->crf.end, 1, K, 1),
               *trans = constrained(&m->tags, m->crf.trans, (int)K, K, 2);
     ax_tensor *path = ax_crf_decode(em, b->lengths, start, end, trans, NULL);
+    if (prob) { // −log p(y*) = log Z − s(y*): the CRF NLL of the best path (padding −1 read as tag 0, ignored)
+        ax_tensor *y = ax_empty_dtype(AX_I32, AX_SHAPE(b->B, b->T));
+        for (int64_t i = 0; i < b->B * b->T; i++) ax_i32(y)[i] = ax_i32(path)[i] < 0 ? 0 : ax_i32(path)[i];
+        const float *nll = ax_f32(ax_crf_nll(em, y, b->lengths, start, end, trans, AX_REDUCE_NONE));
+        for (int64_t i = 0; i < b->B; i++) prob[i] = exp(-(double)nll[i]);
+    }
     ax_set_grad_enabled(prev);
     return path;
 }
+
+ax_tensor *ax_tagger_decode(const ax_tagger *m, const ax_tagger_batch *b) { return ax_tagger_decode_prob(m, b, NULL); }

@@ -50,7 +50,8 @@ static void add_norm(ax_params *p, const char *prefix, int64_t d, float eps, ax_
 }
 
 // layer i of "encoder" or "decoder", in the order of torch's state_dict
-static void add_layer(ax_params *p, const ax_transformer_config *c, const char *stack, int i, ax_transformer_layer *l) {
+void ax_transformer_layer_add(ax_params *p, const ax_transformer_config *c, const char *stack, int i,
+                              ax_transformer_layer *l) {
     bool dec = stack[0] == 'd';
     int64_t d = c->d_model;
     char pre[96], name[128];
@@ -92,9 +93,9 @@ ax_transformer *ax_transformer_new(const ax_transformer_config *cfg) {
     m->embed = param(p, "embed.weight", "", 2, cfg->vocab, d);
     ax_init_normal(m->embed, 0.0f, (float)(1.0 / sqrt((double)d)));
     m->pos = cfg->learned_pos ? matrix(p, "pos.weight", "", cfg->max_len, d) : sinusoid_table(cfg->max_len, d);
-    for (int i = 0; i < cfg->enc_layers; i++) add_layer(p, cfg, "encoder", i, &m->enc[i]);
+    for (int i = 0; i < cfg->enc_layers; i++) ax_transformer_layer_add(p, cfg, "encoder", i, &m->enc[i]);
     if (cfg->pre_ln) add_norm(p, "encoder.norm", d, cfg->ln_eps, &m->enc_norm);
-    for (int i = 0; i < cfg->dec_layers; i++) add_layer(p, cfg, "decoder", i, &m->dec[i]);
+    for (int i = 0; i < cfg->dec_layers; i++) ax_transformer_layer_add(p, cfg, "decoder", i, &m->dec[i]);
     if (cfg->pre_ln) add_norm(p, "decoder.norm", d, cfg->ln_eps, &m->dec_norm);
     return m;
 }
@@ -138,10 +139,10 @@ static ax_tensor *in_proj(const ax_mha_weights *w, ax_tensor *x, int64_t from, i
 
 /* Multi-head attention of the queries x (B, Tq, d) over mem (B, Tk, d), or over x itself when mem is NULL; keys where
  * keep (B, Tk) is false are masked out (keep NULL: none). Returns out_proj(attention) (B, Tq, d). */
-static ax_tensor *mha(const ax_transformer *m, const ax_mha_weights *w, ax_tensor *x, ax_tensor *mem, ax_tensor *keep,
+static ax_tensor *mha(const ax_transformer_config *c, const ax_mha_weights *w, ax_tensor *x, ax_tensor *mem, ax_tensor *keep,
                       bool causal) {
-    int H = m->cfg.n_head;
-    int64_t d = m->cfg.d_model;
+    int H = c->n_head;
+    int64_t d = c->d_model;
     float scale = 1.0f / sqrtf((float)(d / H));
     ax_tensor *o;
     if (!mem && !keep) {
@@ -158,21 +159,27 @@ static ax_tensor *mha(const ax_transformer *m, const ax_mha_weights *w, ax_tenso
 }
 
 // FF(x) = W_2·drop(relu(W_1·x + b_1)) + b_2
-static ax_tensor *feed_forward(const ax_transformer *m, const ax_transformer_layer *l, ax_tensor *x, bool train) {
-    ax_tensor *h = ax_dropout(ax_relu(ax_linear_layer_forward(&l->linear1, x)), m->cfg.dropout, train);
+static ax_tensor *feed_forward(const ax_transformer_config *c, const ax_transformer_layer *l, ax_tensor *x, bool train) {
+    ax_tensor *h = ax_dropout(ax_relu(ax_linear_layer_forward(&l->linear1, x)), c->dropout, train);
     return ax_linear_layer_forward(&l->linear2, h);
 }
 
 // what a sublayer reads: LN(x) pre-LN, x post-LN
-static ax_tensor *sub_in(const ax_transformer *m, const ax_layernorm_layer *norm, ax_tensor *x) {
-    return m->cfg.pre_ln ? ax_layernorm_layer_forward(norm, x) : x;
+static ax_tensor *sub_in(const ax_transformer_config *c, const ax_layernorm_layer *norm, ax_tensor *x) {
+    return c->pre_ln ? ax_layernorm_layer_forward(norm, x) : x;
 }
 
 // the residual around the sublayer's output s: x + drop(s) pre-LN, LN(x + drop(s)) post-LN
-static ax_tensor *sub_out(const ax_transformer *m, const ax_layernorm_layer *norm, ax_tensor *x, ax_tensor *s,
+static ax_tensor *sub_out(const ax_transformer_config *c, const ax_layernorm_layer *norm, ax_tensor *x, ax_tensor *s,
                           bool train) {
-    ax_tensor *y = ax_add(x, ax_dropout(s, m->cfg.dropout, train));
-    return m->cfg.pre_ln ? y : ax_layernorm_layer_forward(norm, y);
+    ax_tensor *y = ax_add(x, ax_dropout(s, c->dropout, train));
+    return c->pre_ln ? y : ax_layernorm_layer_forward(norm, y);
+}
+
+ax_tensor *ax_transformer_encoder_layer(const ax_transformer_config *c, const ax_transformer_layer *l, ax_tensor *x,
+                                       ax_tensor *keep, bool train) {
+    x = sub_out(c, &l->norm1, x, mha(c, &l->self_attn, sub_in(c, &l->norm1, x), NULL, keep, false), train);
+    return sub_out(c, &l->norm2, x, feed_forward(c, l, sub_in(c, &l->norm2, x), train), train);
 }
 
 ax_tensor *ax_transformer_encode(const ax_transformer *m, ax_tensor *src, ax_tensor *src_keep, bool train) {
@@ -180,11 +187,7 @@ ax_tensor *ax_transformer_encode(const ax_transformer *m, ax_tensor *src, ax_ten
               "transformer encode: src_keep %s must be BOOL of the shape of src %s", ax_shape_str(src_keep),
               ax_shape_str(src));
     ax_tensor *x = embed(m, src, train);
-    for (int i = 0; i < m->cfg.enc_layers; i++) {
-        const ax_transformer_layer *l = &m->enc[i];
-        x = sub_out(m, &l->norm1, x, mha(m, &l->self_attn, sub_in(m, &l->norm1, x), NULL, src_keep, false), train);
-        x = sub_out(m, &l->norm2, x, feed_forward(m, l, sub_in(m, &l->norm2, x), train), train);
-    }
+    for (int i = 0; i < m->cfg.enc_layers; i++) x = ax_transformer_encoder_layer(&m->cfg, &m->enc[i], x, src_keep, train);
     return m->cfg.pre_ln ? ax_layernorm_layer_forward(&m->enc_norm, x) : x;
 }
 
@@ -197,9 +200,10 @@ ax_tensor *ax_transformer_decode(const ax_transformer *m, ax_tensor *memory, ax_
     ax_tensor *x = embed(m, tgt_in, train);
     for (int i = 0; i < m->cfg.dec_layers; i++) {
         const ax_transformer_layer *l = &m->dec[i];
-        x = sub_out(m, &l->norm1, x, mha(m, &l->self_attn, sub_in(m, &l->norm1, x), NULL, NULL, true), train);
-        x = sub_out(m, &l->norm2, x, mha(m, &l->cross_attn, sub_in(m, &l->norm2, x), memory, src_keep, false), train);
-        x = sub_out(m, &l->norm3, x, feed_forward(m, l, sub_in(m, &l->norm3, x), train), train);
+        const ax_transformer_config *c = &m->cfg;
+        x = sub_out(c, &l->norm1, x, mha(c, &l->self_attn, sub_in(c, &l->norm1, x), NULL, NULL, true), train);
+        x = sub_out(c, &l->norm2, x, mha(c, &l->cross_attn, sub_in(c, &l->norm2, x), memory, src_keep, false), train);
+        x = sub_out(c, &l->norm3, x, feed_forward(c, l, sub_in(c, &l->norm3, x), train), train);
     }
     if (m->cfg.pre_ln) x = ax_layernorm_layer_forward(&m->dec_norm, x);
     return ax_matmul(x, ax_transpose(m->embed, 0, 1)); // tied output projection: (B, T, d) · (d, V)
