@@ -1,6 +1,9 @@
 /* rnn: RNN (tanh/relu), LSTM and GRU against torch.nn.RNN/LSTM/GRU — outputs, final states and the
  * gradients of every weight, the input and the initial states (1–2 layers, bidirectional, initial states,
- * packed variable lengths, no bias) — plus finite-difference checks of the fused op and the module. */
+ * packed variable lengths, no bias; on every build of the cell and GEMM kernels this CPU runs) — plus
+ * finite-difference checks of the fused op and the module. */
+#include "backend/cpu/fused.h"
+#include "backend/cpu/gemm.h"
 #include "check.h"
 #include "fixture.h"
 
@@ -151,6 +154,12 @@ static void gradcheck_module(void) {
 
 int main(void) {
     fx *f = fx_open("rnn");
+    static const char *const isas[] = {"avx512", "avx2", "generic"}; // each build of the cell and GEMM kernels
+    for (size_t k = 0; k < sizeof isas / sizeof *isas; k++)
+        if (ax_fused_force_isa(isas[k]) && ax_gemm_force_isa(isas[k]))
+            for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) fixture_case(f, CASES[i]);
+    ax_fused_force_isa(NULL);
+    ax_gemm_force_isa(NULL);
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) fixture_case(f, CASES[i]);
     dropout_between_layers(f);
     fx_close(f);

@@ -1,6 +1,8 @@
 /* The GRU encoder–decoder with attention (include/axon/seq2seq.h): parameters, encoder, one decoder step, and the
- * teacher-forced training loss. Everything is composed from differentiable ops, so backward comes from the tape. */
+ * teacher-forced training loss. Everything is composed from differentiable ops (additive attention's scores are one
+ * fused op, seq2seq_attn.c), so backward comes from the tape. */
 #include "axon/seq2seq.h"
+#include "models/seq2seq_attn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -91,9 +93,8 @@ static ax_tensor *attend(const ax_seq2seq *m, const ax_s2s_memory *mem, ax_tenso
     int64_t n = q->shape[0], S = mem->mem->shape[1];
     ax_tensor *scores; // (n, 1, S)
     if (m->cfg.attn == AX_ATTN_BAHDANAU) {
-        ax_tensor *wq = ax_unsqueeze(ax_linear_layer_forward(&m->attn_query, q), 1); // (n, 1, 2H)
-        ax_tensor *e = ax_tanh(ax_add(mem->keys, wq));                                 // (n, S, 2H)
-        scores = ax_reshape(ax_linear_layer_forward(&m->attn_v, e), AX_SHAPE(n, 1, S));
+        ax_tensor *wq = ax_linear_layer_forward(&m->attn_query, q); // (n, 2H); scores v·tanh(keys + wq)
+        scores = ax_reshape(ax_s2s_additive_scores(mem->keys, wq, m->attn_v.weight), AX_SHAPE(n, 1, S));
     } else {
         scores = ax_matmul(ax_unsqueeze(q, 1), ax_transpose(mem->keys, 1, 2));
     }
@@ -163,9 +164,9 @@ ax_tensor *ax_seq2seq_loss(const ax_seq2seq *m, ax_tensor *src, ax_tensor *src_l
         }
         o[t] = ax_seq2seq_step(m, &mem, &st, y, train, NULL);
     }
-    ax_tensor *logits = ax_seq2seq_logits(m, ax_stack(o, (int)T, 1), train); // (B, T, V)
+    // (B·T, V) straight from the (B·T, 2H) rows: no view of the big logits whose gradient would be copied back
+    ax_tensor *logits = ax_seq2seq_logits(m, ax_reshape(ax_stack(o, (int)T, 1), AX_SHAPE(B * T, -1)), train);
     ax_ce_opts ce = AX_CE_DEFAULTS;
     ce.ignore_index = AX_PAD;
-    return ax_cross_entropy(ax_reshape(logits, AX_SHAPE(B * T, m->cfg.tgt_vocab)), ax_reshape(tgt, AX_SHAPE(B * T)),
-                            ce);
+    return ax_cross_entropy(logits, ax_reshape(tgt, AX_SHAPE(B * T)), ce);
 }

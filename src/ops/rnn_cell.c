@@ -5,17 +5,23 @@
  * Backward (BPTT), steps in reverse processing order: the cell's backward gives d(pre-activations) for the
  * input part (dxw) and the hidden part (dgh); dh_prev = dgh·W_hh + direct terms. dW_hh = Σ_t dgh_tᵀ·h_{t−1}
  * and db_hh = Σ_t dgh_t are one GEMM and one column sum over all steps at the end.
+ * The cells are the vector kernels of backend/cpu/fused.h. The batch rows never meet, so each thread takes a
+ * slice of them through every step on its own, with W_hh packed once for the step GEMMs (gemm_packed.h):
+ * no synchronisation per step, and results that do not depend on the thread count.
  *
  * The op has three results (out, h_n, c_n). They are packed into one 1-D tensor [out (B·T·H) | h_n (B·H) |
  * c_n (B·H)], and the caller gets contiguous reshaped views of it, so the tape sees one output. */
 #include "autograd/tape.h"
 #include "axon/rnn.h"
+#include "backend/cpu/fused.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/gemm_packed.h"
 
-#include <math.h>
+#include <omp.h>
 #include <string.h>
 
-#define PAR_MIN 16384 // elements per step below which the cell stays single-threaded
+#define PAR_MIN_MACS 262144 // multiply-adds per step below which a sequence runs on one thread
+#define MIN_ROWS 8          // batch rows per thread at least
 
 typedef struct {
     ax_rnn_mode mode; // cell type
@@ -31,144 +37,167 @@ typedef struct {
 
 int ax_rnn_gates(ax_rnn_mode mode) { return mode == AX_LSTM ? 4 : mode == AX_GRU ? 3 : 1; }
 
-static float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 static bool valid(const rnn_plan *p, int64_t b, int64_t t) { return !p->len || t < p->len[b]; }
 
 // Step index t of the s-th step processed.
 static int64_t step_t(const rnn_plan *p, int64_t s) { return p->reverse ? p->T - 1 - s : s; }
 
-// One row of the cell: pre-activations xw + gh + b_hh → new h (and c) in place; gate/aux rows saved.
-static void cell_forward(const rnn_plan *p, const float *xw, const float *gh, const float *bhh, float *h, float *c,
-                         float *gate, float *aux) {
-    int64_t H = p->H;
-    for (int64_t j = 0; j < H; j++) {
-        switch (p->mode) {
-        case AX_RNN_TANH:
-            h[j] = gate[j] = tanhf(xw[j] + gh[j] + bhh[j]);
-            break;
-        case AX_RNN_RELU:
-            h[j] = gate[j] = fmaxf(xw[j] + gh[j] + bhh[j], 0.0f);
-            break;
-        case AX_LSTM: {
-            float pre[4];
-            for (int k = 0; k < 4; k++) pre[k] = xw[k * H + j] + gh[k * H + j] + bhh[k * H + j];
-            float i = sigm(pre[0]), f = sigm(pre[1]), g = tanhf(pre[2]), o = sigm(pre[3]);
-            c[j] = f * c[j] + i * g;
-            aux[j] = tanhf(c[j]);
-            h[j] = o * aux[j];
-            gate[j] = i, gate[H + j] = f, gate[2 * H + j] = g, gate[3 * H + j] = o;
-            break;
-        }
-        case AX_GRU: {
-            float r = sigm(xw[j] + gh[j] + bhh[j]), z = sigm(xw[H + j] + gh[H + j] + bhh[H + j]);
-            aux[j] = gh[2 * H + j] + bhh[2 * H + j];
-            float n = tanhf(xw[2 * H + j] + r * aux[j]);
-            h[j] = (1.0f - z) * n + z * h[j];
-            gate[j] = r, gate[H + j] = z, gate[2 * H + j] = n;
-            break;
-        }
-        }
-    }
+// One row of the cell: pre-activations xw + gh + b_hh, state h (c) → h_out (c_out); gate and aux rows saved.
+static void cell_forward(const rnn_plan *p, const ax_fused_isa *k, const float *xw, const float *gh, const float *bhh,
+                         const float *h, const float *c, float *h_out, float *c_out, float *gate, float *aux) {
+    if (p->mode == AX_LSTM)
+        k->lstm_cell(xw, gh, bhh, c, gate, aux, c_out, h_out, p->H);
+    else if (p->mode == AX_GRU)
+        k->gru_cell(xw, gh, bhh, h, gate, aux, h_out, p->H);
+    else
+        k->rnn_cell(xw, gh, bhh, gate, h_out, p->H, p->mode == AX_RNN_RELU);
 }
 
-// One row of the cell's backward. In: dh (incl. dout), dc; gates/aux/hprev/cprev rows. Out: dgh (G·H),
-// dx += d(pre-activation of the input part) when dx, dh = its direct part (GRU: dh·z, else 0), dc = dc_prev.
-static void cell_backward(const rnn_plan *p, const float *gate, const float *aux, const float *hp, const float *cp,
-                          float *dh, float *dc, float *dgh, float *dx) {
-    int64_t H = p->H;
-    for (int64_t j = 0; j < H; j++) {
-        switch (p->mode) {
-        case AX_RNN_TANH:
-            dgh[j] = dh[j] * (1.0f - gate[j] * gate[j]), dh[j] = 0.0f;
-            break; // tanh' = 1 − h²
-        case AX_RNN_RELU:
-            dgh[j] = gate[j] > 0.0f ? dh[j] : 0.0f, dh[j] = 0.0f;
-            break;
-        case AX_LSTM: { // c' = f·c + i·g, h' = o·tanh c'
-            float i = gate[j], f = gate[H + j], g = gate[2 * H + j], o = gate[3 * H + j], tc = aux[j];
-            float dct = dc[j] + dh[j] * o * (1.0f - tc * tc);
-            dgh[j] = dct * g * i * (1.0f - i);
-            dgh[H + j] = dct * cp[j] * f * (1.0f - f);
-            dgh[2 * H + j] = dct * i * (1.0f - g * g);
-            dgh[3 * H + j] = dh[j] * tc * o * (1.0f - o);
-            dc[j] = dct * f, dh[j] = 0.0f;
-            break;
+// One row of the cell's backward (see fused.h): dh, dc in/out, dgh out, dx += the input part when dx.
+static void cell_backward(const rnn_plan *p, const ax_fused_isa *k, const float *gate, const float *aux,
+                          const float *hp, const float *cp, const float *dout, float *dh, float *dc, float *dgh,
+                          float *dx) {
+    if (p->mode == AX_LSTM)
+        k->lstm_cell_grad(gate, aux, cp, dout, dh, dc, dgh, dx, p->H);
+    else if (p->mode == AX_GRU)
+        k->gru_cell_grad(gate, aux, hp, dout, dh, dgh, dx, p->H);
+    else
+        k->rnn_cell_grad(gate, dout, dh, dgh, dx, p->H, p->mode == AX_RNN_RELU);
+}
+
+static float *arena_floats(int64_t n) { return ax_arena_alloc((size_t)n * sizeof(float)); }
+
+// Σ over the T·B rows of dgh (T·B, GH) into db (GH): a 1 × (T·B) · (T·B) × GH product (threaded, fixed order)
+static void column_sums(const float *dgh, int64_t rows, int64_t GH, float *db) {
+    float *ones = arena_floats(rows);
+    for (int64_t r = 0; r < rows; r++) ones[r] = 1.0f;
+    ax_gemm(false, false, 1, GH, rows, 1.0f, ones, rows, dgh, GH, 1.0f, db, GH);
+}
+
+// threads for the batch slices: one unless a step is big enough, and at least MIN_ROWS rows each
+static int team_size(const rnn_plan *p) {
+    if (omp_in_parallel() || p->B * p->GH * p->H < PAR_MIN_MACS) return 1;
+    int64_t by_rows = p->B / MIN_ROWS, nt = omp_get_max_threads();
+    return (int)(by_rows < 1 ? 1 : by_rows < nt ? by_rows : nt);
+}
+
+// this thread's rows [*lo, *hi) of B
+static void my_rows(int64_t B, int64_t *lo, int64_t *hi) {
+    int64_t id = omp_get_thread_num(), nt = omp_get_num_threads(), per = (B + nt - 1) / nt;
+    *lo = id * per < B ? id * per : B;
+    *hi = *lo + per < B ? *lo + per : B;
+}
+
+// W_hh packed as op(B) of the step's GEMM: W_hhᵀ (H × GH) forward, W_hh (GH × H) backward
+static ax_gemm_packed pack_whh(const rnn_plan *p, const float *whh, bool transpose) {
+    int64_t K = transpose ? p->H : p->GH, N = transpose ? p->GH : p->H;
+    return ax_gemm_pack_b(transpose, K, N, whh, p->H, arena_floats((int64_t)ax_gemm_packed_floats(K, N)));
+}
+
+typedef struct {
+    const float *dout; // (B, T, H) gradient of the outputs
+    float *dxw;        // (B, T, GH) gradient of xw, or NULL
+    float *dh, *dc;    // (B, H) gradient of the state entering the current step
+    float *dgh;        // (T, B, GH) d(pre-activations) of the hidden part, per step
+} rnn_grads;
+
+// BPTT for batch rows [lo, hi): per step the cell's backward, then dh_prev += dgh·W_hh.
+static void backward_rows(const rnn_plan *p, const ax_gemm_packed *w, const rnn_grads *g, int64_t lo, int64_t hi) {
+    const ax_fused_isa *k = ax_fused();
+    int64_t B = p->B, T = p->T, H = p->H, GH = p->GH;
+    for (int64_t s = T - 1; s >= 0; s--) {
+        int64_t t = step_t(p, s);
+        float *dg_t = g->dgh + t * B * GH;
+        for (int64_t b = lo; b < hi; b++) {
+            if (!valid(p, b, t)) { // state passed through: dh, dc unchanged
+                memset(dg_t + b * GH, 0, (size_t)GH * sizeof *dg_t);
+                continue;
+            }
+            int64_t r = t * B + b;
+            cell_backward(p, k, p->gates + r * GH, p->aux ? p->aux + r * H : NULL, p->hprev + r * H,
+                          p->cprev ? p->cprev + r * H : NULL, g->dout + (b * T + t) * H, g->dh + b * H,
+                          g->dc + b * H, dg_t + b * GH, g->dxw ? g->dxw + (b * T + t) * GH : NULL);
         }
-        case AX_GRU: { // h' = (1 − z)·n + z·h, n = tanh(x_n + r·hn)
-            float r = gate[j], z = gate[H + j], n = gate[2 * H + j];
-            float dn = dh[j] * (1.0f - z) * (1.0f - n * n);
-            float dr = dn * aux[j] * r * (1.0f - r), dz = dh[j] * (hp[j] - n) * z * (1.0f - z);
-            dgh[j] = dr, dgh[H + j] = dz, dgh[2 * H + j] = dn * r;
-            if (dx) dx[2 * H + j] += dn;
-            dh[j] *= z;
-            break;
-        }
-        }
+        ax_gemm_packed_run(w, hi - lo, dg_t + lo * GH, GH, 1.0f, g->dh + lo * H, H);
     }
-    if (dx)
-        for (int64_t k = 0, nk = p->mode == AX_GRU ? 2 * H : p->GH; k < nk; k++) dx[k] += dgh[k];
 }
 
 static void rnn_backward(ax_node *n) {
     const rnn_plan *p = n->saved;
     int64_t B = p->B, T = p->T, H = p->H, GH = p->GH;
-    const float *dP = n->out->grad->data, *dout = dP, *whh = n->in[1]->data;
-    float *dxw = ax_grad_buf(n->in[0]), *dwhh = ax_grad_buf(n->in[1]), *dbhh = ax_grad_buf(n->in[2]);
+    const float *dP = n->out->grad->data;
+    float *dwhh = ax_grad_buf(n->in[1]), *dbhh = ax_grad_buf(n->in[2]);
     float *dh0 = ax_grad_buf(n->in[3]), *dc0 = ax_grad_buf(n->in[4]);
-    float *dh = ax_arena_alloc((size_t)(B * H) * sizeof *dh), *dc = ax_arena_alloc((size_t)(B * H) * sizeof *dc);
-    memcpy(dh, dP + B * T * H, (size_t)(B * H) * sizeof *dh);
-    if (p->mode == AX_LSTM) memcpy(dc, dP + B * T * H + B * H, (size_t)(B * H) * sizeof *dc);
-    float *dgh = ax_zeros(AX_SHAPE(T, B, GH))->data;
-    for (int64_t s = T - 1; s >= 0; s--) {
-        int64_t t = step_t(p, s);
-        float *dg_t = dgh + t * B * GH;
-#pragma omp parallel for if (B * GH > PAR_MIN)
-        for (int64_t b = 0; b < B; b++) {
-            if (!valid(p, b, t)) continue; // state passed through: dh, dc unchanged, dgh row stays 0
-            int64_t r = t * B + b;
-            for (int64_t j = 0; j < H; j++) dh[b * H + j] += dout[(b * T + t) * H + j];
-            cell_backward(p, p->gates + r * GH, p->aux ? p->aux + r * H : NULL, p->hprev + r * H,
-                          p->cprev ? p->cprev + r * H : NULL, dh + b * H, dc + b * H, dg_t + b * GH,
-                          dxw ? dxw + (b * T + t) * GH : NULL);
-        }
-        ax_gemm(false, false, B, H, GH, 1.0f, dg_t, GH, whh, H, 1.0f, dh, H); // dh_prev += dgh·W_hh
+    rnn_grads g = {.dout = dP, .dxw = ax_grad_buf(n->in[0]), .dh = arena_floats(B * H), .dc = arena_floats(B * H),
+                   .dgh = arena_floats(T * B * GH)};
+    memcpy(g.dh, dP + B * T * H, (size_t)(B * H) * sizeof *g.dh);
+    if (p->mode == AX_LSTM) memcpy(g.dc, dP + B * T * H + B * H, (size_t)(B * H) * sizeof *g.dc);
+    ax_gemm_packed w = pack_whh(p, n->in[1]->data, false);
+    int nt = team_size(p);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int64_t lo, hi;
+        my_rows(B, &lo, &hi);
+        backward_rows(p, &w, &g, lo, hi);
     }
     if (dh0)
-        for (int64_t i = 0; i < B * H; i++) dh0[i] += dh[i];
+        for (int64_t i = 0; i < B * H; i++) dh0[i] += g.dh[i];
     if (dc0)
-        for (int64_t i = 0; i < B * H; i++) dc0[i] += dc[i];
-    if (dwhh) ax_gemm(true, false, GH, H, T * B, 1.0f, dgh, GH, p->hprev, H, 1.0f, dwhh, H); // Σ_t dghᵀ·h_{t−1}
-    if (dbhh)
-        for (int64_t r = 0; r < T * B; r++)
-            for (int64_t k = 0; k < GH; k++) dbhh[k] += dgh[r * GH + k];
+        for (int64_t i = 0; i < B * H; i++) dc0[i] += g.dc[i];
+    if (dwhh) ax_gemm(true, false, GH, H, T * B, 1.0f, g.dgh, GH, p->hprev, H, 1.0f, dwhh, H); // Σ_t dghᵀ·h_{t−1}
+    if (dbhh) column_sums(g.dgh, T * B, GH, dbhh);                                              // Σ_t dgh_t
 }
 
-static void rnn_forward(const rnn_plan *p, const float *xw, const float *whh, const float *bhh, float *h, float *c,
-                        float *out) {
+/* The state entering the s-th step processed lives in hprev (cprev) at its step; after the last one, in h_n
+ * (c_n). So the cell writes the new state straight where the next step reads it. */
+static float *state_slot(const rnn_plan *p, float *saved, float *final, int64_t s) {
+    return s < p->T ? saved + step_t(p, s) * p->B * p->H : final;
+}
+
+typedef struct {
+    const float *xw, *bhh; // (B, T, GH) input part of the pre-activations, (GH) b_hh
+    float *h_n, *c_n;      // (B, H) final states (c_n: LSTM only, else NULL)
+    float *out;            // (B, T, H) outputs
+    float *gh;             // (B, GH) the step's h·W_hhᵀ
+} rnn_io;
+
+// The forward for batch rows [lo, hi): per step gh = h·W_hhᵀ, then the cell.
+static void forward_rows(const rnn_plan *p, const ax_gemm_packed *w, const rnn_io *io, int64_t lo, int64_t hi) {
+    const ax_fused_isa *k = ax_fused();
     int64_t B = p->B, T = p->T, H = p->H, GH = p->GH;
-    float *gh = ax_arena_alloc((size_t)(B * GH) * sizeof *gh);
     for (int64_t s = 0; s < T; s++) {
         int64_t t = step_t(p, s);
-        memcpy(p->hprev + t * B * H, h, (size_t)(B * H) * sizeof *h);
-        if (p->cprev) memcpy(p->cprev + t * B * H, c, (size_t)(B * H) * sizeof *c);
-        ax_gemm(false, true, B, GH, H, 1.0f, h, H, whh, H, 0.0f, gh, GH);
-#pragma omp parallel for if (B * GH > PAR_MIN)
-        for (int64_t b = 0; b < B; b++) {
-            float *o = out + (b * T + t) * H;
-            if (!valid(p, b, t)) {
+        const float *h = state_slot(p, p->hprev, io->h_n, s);
+        const float *c = p->cprev ? state_slot(p, p->cprev, io->c_n, s) : NULL;
+        float *h_out = state_slot(p, p->hprev, io->h_n, s + 1);
+        float *c_out = c ? state_slot(p, p->cprev, io->c_n, s + 1) : NULL;
+        ax_gemm_packed_run(w, hi - lo, h + lo * H, H, 0.0f, io->gh + lo * GH, GH);
+        for (int64_t b = lo; b < hi; b++) {
+            float *o = io->out + (b * T + t) * H;
+            if (!valid(p, b, t)) { // no step: state passed through, output 0
+                memcpy(h_out + b * H, h + b * H, (size_t)H * sizeof *h_out);
+                if (c) memcpy(c_out + b * H, c + b * H, (size_t)H * sizeof *c_out);
                 memset(o, 0, (size_t)H * sizeof *o);
                 continue;
             }
             int64_t r = t * B + b;
-            cell_forward(p, xw + (b * T + t) * GH, gh + b * GH, bhh, h + b * H, c ? c + b * H : NULL, p->gates + r * GH,
-                         p->aux ? p->aux + r * H : NULL);
-            memcpy(o, h + b * H, (size_t)H * sizeof *o);
+            cell_forward(p, k, io->xw + (b * T + t) * GH, io->gh + b * GH, io->bhh, h + b * H, c ? c + b * H : NULL,
+                         h_out + b * H, c ? c_out + b * H : NULL, p->gates + r * GH, p->aux ? p->aux + r * H : NULL);
+            memcpy(o, h_out + b * H, (size_t)H * sizeof *o);
         }
     }
 }
 
-static float *arena_floats(int64_t n) { return ax_arena_alloc((size_t)n * sizeof(float)); }
+static void rnn_forward(const rnn_plan *p, const float *whh, const rnn_io *io) {
+    ax_gemm_packed w = pack_whh(p, whh, true);
+    int nt = team_size(p);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int64_t lo, hi;
+        my_rows(p->B, &lo, &hi);
+        forward_rows(p, &w, io, lo, hi);
+    }
+}
 
 // Initial state into dst (B·H floats): a copy of s, or zeros.
 static void init_state(float *dst, const ax_tensor *s, int64_t n) {
@@ -215,10 +244,11 @@ ax_tensor *ax_rnn_sequence(ax_rnn_mode mode, ax_tensor *xw, ax_tensor *w_hh, ax_
     p->aux = lstm || mode == AX_GRU ? arena_floats(T * B * H) : NULL;
     float *bhh = b_hh ? ax_f32(b_hh) : ax_zeros(AX_SHAPE(GH))->data;
     ax_tensor *packed = ax_empty(AX_SHAPE(B * T * H + (lstm ? 2 : 1) * B * H));
-    float *out = packed->data, *h = out + B * T * H, *c = lstm ? h + B * H : NULL;
-    init_state(h, h0, B * H);
-    if (c) init_state(c, c0, B * H);
-    rnn_forward(p, ax_f32(xw), ax_f32(w_hh), bhh, h, c, out);
+    float *out = packed->data, *hf = out + B * T * H, *cf = lstm ? hf + B * H : NULL; // final states
+    init_state(state_slot(p, p->hprev, hf, 0), h0, B * H);
+    if (lstm) init_state(state_slot(p, p->cprev, cf, 0), c0, B * H);
+    rnn_forward(p, ax_f32(w_hh), &(rnn_io){.xw = ax_f32(xw), .bhh = bhh, .h_n = hf, .c_n = cf, .out = out,
+                                          .gh = arena_floats(B * GH)});
     ax_node *n = AX_RECORD(lstm             ? "lstm_sequence"
                            : mode == AX_GRU ? "gru_sequence"
                                             : "rnn_sequence",

@@ -1,6 +1,6 @@
-/* Fused row kernels behind softmax / log-softmax, cross-entropy, layernorm, GELU and the Adam(W) update
- * (internal to the ops, the optimizers, their tests and benchmark). Each works on one contiguous row or
- * chunk; the callers spread rows over OpenMP threads.
+/* Fused row kernels behind softmax / log-softmax, cross-entropy, layernorm, GELU, the Adam(W) update, the
+ * recurrent cells and additive attention's scores (internal to the ops, the optimizers, the models, their tests and
+ * benchmark). Each works on one contiguous row or chunk; the callers spread rows over OpenMP threads.
  *
  * There is one implementation per instruction set, all from the same portable C (fused_kernels.h) compiled
  * for AVX-512, for AVX2 + FMA and for baseline x86-64 / any CPU, with a vectorisable exponential instead of
@@ -55,6 +55,32 @@ typedef struct {
 
     // one Adam(W) update of p, m, v (n) from the gradient g
     void (*adam)(const ax_adam_step *s, float *p, const float *g, float *m, float *v, int64_t n);
+
+    /* Recurrent cells on one batch row of H units (src/ops/rnn_cell.c), gate k at [k·H, (k+1)·H) in torch's
+     * order. Forward: pre-activations a = xw + gh + b; the activated gates, aux values and new state are stored.
+     * Backward: dh (H) holds dL/dh' from later steps and dout its output's gradient; the kernel writes
+     * d(pre-activations) to dgh, adds their input part to dx (may be NULL), and leaves in dh the direct part of
+     * dL/dh (GRU: dh'·z, else 0; the caller adds dgh·W_hh) and in dc dL/dc. */
+    // h' = tanh a, or max(a, 0) when relu; gate = h'
+    void (*rnn_cell)(const float *xw, const float *gh, const float *b, float *gate, float *h_out, int64_t H,
+                     bool relu);
+    void (*rnn_cell_grad)(const float *gate, const float *dout, float *dh, float *dgh, float *dx, int64_t H,
+                          bool relu);
+    // i, f, o = σ(a), g = tanh a (gates i f g o); c' = f·c + i·g, h' = o·tanh c' (tanh_c = tanh c')
+    void (*lstm_cell)(const float *xw, const float *gh, const float *b, const float *c, float *gate, float *tanh_c,
+                      float *c_out, float *h_out, int64_t H);
+    void (*lstm_cell_grad)(const float *gate, const float *tanh_c, const float *c, const float *dout, float *dh,
+                           float *dc, float *dgh, float *dx, int64_t H);
+    // r, z = σ(a), hn = gh_n + b_n, n = tanh(xw_n + r·hn) (gates r z n); h' = (1 − z)·n + z·h
+    void (*gru_cell)(const float *xw, const float *gh, const float *b, const float *h, float *gate, float *hn,
+                     float *h_out, int64_t H);
+    void (*gru_cell_grad)(const float *gate, const float *hn, const float *h, const float *dout, float *dh,
+                          float *dgh, float *dx, int64_t H);
+
+    // additive attention's score: e = tanh(k + q) stored (n), returns Σ v·e
+    float (*tanh_dot)(const float *k, const float *q, const float *v, float *e, int64_t n);
+    // its backward for the score's gradient ds: dk += ds·v·(1 − e²), dq likewise (either may be NULL)
+    void (*tanh_dot_grad)(const float *e, const float *v, float ds, float *dk, float *dq, int64_t n);
 } ax_fused_isa;
 
 extern const ax_fused_isa ax_fused_avx512, ax_fused_avx2, ax_fused_generic;

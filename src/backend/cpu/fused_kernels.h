@@ -169,6 +169,121 @@ static void gelu_grad(const float *x, const float *g, float *dx, int64_t n, bool
     }
 }
 
+/* ---- recurrent cells: one batch row of H units, gate k of a cell at [k·H, (k+1)·H) (torch's order) ---- */
+
+static void rnn_cell(const float *xw, const float *gh, const float *b, float *gate, float *h_out, int64_t H,
+                     bool relu) {
+    if (relu) {
+#pragma omp simd
+        for (int64_t j = 0; j < H; j++) h_out[j] = gate[j] = fmaxf(xw[j] + gh[j] + b[j], 0.0f);
+    } else {
+#pragma omp simd
+        for (int64_t j = 0; j < H; j++) h_out[j] = gate[j] = ax_tanh_poly(xw[j] + gh[j] + b[j]);
+    }
+}
+
+// tanh' = 1 − h'², relu' = [h' > 0]
+static void rnn_cell_grad(const float *gate, const float *dout, float *dh, float *dgh, float *dx, int64_t H,
+                          bool relu) {
+#pragma omp simd
+    for (int64_t j = 0; j < H; j++) {
+        float d = dh[j] + dout[j];
+        dgh[j] = relu ? (gate[j] > 0.0f ? d : 0.0f) : d * (1.0f - gate[j] * gate[j]);
+        dh[j] = 0.0f;
+    }
+    if (dx) {
+#pragma omp simd
+        for (int64_t j = 0; j < H; j++) dx[j] += dgh[j];
+    }
+}
+
+static void lstm_cell(const float *xw, const float *gh, const float *b, const float *c, float *gate, float *tanh_c,
+                      float *c_out, float *h_out, int64_t H) {
+#pragma omp simd
+    for (int64_t j = 0; j < H; j++) {
+        float i = ax_sigmoid_poly(xw[j] + gh[j] + b[j]);
+        float f = ax_sigmoid_poly(xw[H + j] + gh[H + j] + b[H + j]);
+        float g = ax_tanh_poly(xw[2 * H + j] + gh[2 * H + j] + b[2 * H + j]);
+        float o = ax_sigmoid_poly(xw[3 * H + j] + gh[3 * H + j] + b[3 * H + j]);
+        float cn = f * c[j] + i * g, tc = ax_tanh_poly(cn);
+        gate[j] = i, gate[H + j] = f, gate[2 * H + j] = g, gate[3 * H + j] = o;
+        c_out[j] = cn, tanh_c[j] = tc, h_out[j] = o * tc;
+    }
+}
+
+// c' = f·c + i·g, h' = o·tanh c': dc' = dc + dh'·o·(1 − tanh² c'), then σ' = s(1 − s) and tanh' = 1 − t²
+static void lstm_cell_grad(const float *gate, const float *tanh_c, const float *c, const float *dout, float *dh,
+                           float *dc, float *dgh, float *dx, int64_t H) {
+#pragma omp simd
+    for (int64_t j = 0; j < H; j++) {
+        float i = gate[j], f = gate[H + j], g = gate[2 * H + j], o = gate[3 * H + j], tc = tanh_c[j];
+        float d = dh[j] + dout[j], dct = dc[j] + d * o * (1.0f - tc * tc);
+        dgh[j] = dct * g * i * (1.0f - i);
+        dgh[H + j] = dct * c[j] * f * (1.0f - f);
+        dgh[2 * H + j] = dct * i * (1.0f - g * g);
+        dgh[3 * H + j] = d * tc * o * (1.0f - o);
+        dc[j] = dct * f, dh[j] = 0.0f;
+    }
+    if (dx) {
+#pragma omp simd
+        for (int64_t k = 0; k < 4 * H; k++) dx[k] += dgh[k];
+    }
+}
+
+static void gru_cell(const float *xw, const float *gh, const float *b, const float *h, float *gate, float *hn,
+                     float *h_out, int64_t H) {
+#pragma omp simd
+    for (int64_t j = 0; j < H; j++) {
+        float r = ax_sigmoid_poly(xw[j] + gh[j] + b[j]);
+        float z = ax_sigmoid_poly(xw[H + j] + gh[H + j] + b[H + j]);
+        float a = gh[2 * H + j] + b[2 * H + j], n = ax_tanh_poly(xw[2 * H + j] + r * a);
+        gate[j] = r, gate[H + j] = z, gate[2 * H + j] = n;
+        hn[j] = a, h_out[j] = (1.0f - z) * n + z * h[j];
+    }
+}
+
+/* h' = (1 − z)·n + z·h, n = tanh(x_n + r·hn): dn = dh'·(1 − z)·(1 − n²), dr = dn·hn·r(1 − r),
+ * dz = dh'·(h − n)·z(1 − z) */
+static void gru_cell_grad(const float *gate, const float *hn, const float *h, const float *dout, float *dh, float *dgh,
+                          float *dx, int64_t H) {
+#pragma omp simd
+    for (int64_t j = 0; j < H; j++) {
+        float r = gate[j], z = gate[H + j], n = gate[2 * H + j], d = dh[j] + dout[j];
+        float dn = d * (1.0f - z) * (1.0f - n * n);
+        dgh[j] = dn * hn[j] * r * (1.0f - r);
+        dgh[H + j] = d * (h[j] - n) * z * (1.0f - z);
+        dgh[2 * H + j] = dn * r;
+        dh[j] = d * z;
+        if (dx) dx[2 * H + j] += dn;
+    }
+    if (dx) {
+#pragma omp simd
+        for (int64_t k = 0; k < 2 * H; k++) dx[k] += dgh[k];
+    }
+}
+
+/* ---- additive (Bahdanau) attention score ---- */
+
+static float tanh_dot(const float *k, const float *q, const float *v, float *e, int64_t n) {
+    float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+    for (int64_t d = 0; d < n; d++) {
+        e[d] = ax_tanh_poly(k[d] + q[d]);
+        s += v[d] * e[d];
+    }
+    return s;
+}
+
+// d(k + q) = ds·v·(1 − e²)
+static void tanh_dot_grad(const float *e, const float *v, float ds, float *dk, float *dq, int64_t n) {
+#pragma omp simd
+    for (int64_t d = 0; d < n; d++) {
+        float g = ds * v[d] * (1.0f - e[d] * e[d]);
+        if (dk) dk[d] += g;
+        if (dq) dq[d] += g;
+    }
+}
+
 /* ---- Adam(W) ---- */
 
 static void adam(const ax_adam_step *step, float *p, const float *g, float *m, float *v, int64_t n) {
@@ -184,5 +299,7 @@ static void adam(const ax_adam_step *step, float *p, const float *g, float *m, f
     }
 }
 
-const ax_fused_isa FUSED_ISA = {FUSED_NAME,  supported,  max_row,   sumexp_row, softmax_row, softmax_row_grad,
-                                ce_row_grad, layernorm_row, layernorm_row_grad, gelu, gelu_grad, adam};
+const ax_fused_isa FUSED_ISA = {FUSED_NAME,    supported,    max_row,        sumexp_row, softmax_row,
+                                softmax_row_grad, ce_row_grad, layernorm_row, layernorm_row_grad, gelu,
+                                gelu_grad,     adam,         rnn_cell,       rnn_cell_grad, lstm_cell,
+                                lstm_cell_grad, gru_cell,    gru_cell_grad,  tanh_dot,      tanh_dot_grad};

@@ -32,6 +32,22 @@ static inline float ax_exp_poly(float x) {
     return x < -87.0f ? 0.0f : x > 88.0f ? INFINITY : p * two_n;
 }
 
+// σ(x) = 1 / (1 + e^(−x)) within 3 ulp; 0 below −88 (where σ is subnormal) and 1 above 87
+static inline float ax_sigmoid_poly(float x) { return 1.0f / (1.0f + ax_exp_poly(-x)); }
+
+/* tanh x within 3 ulp: tanh |x| with the sign of x (so tanh −0 = −0), where tanh a = a + a³·P(a²) for a < 0.625
+ * (Cephes' tanhf polynomial: no cancellation near 0), else 1 − 2 / (e^(2a) + 1) (1 from a ≥ 44: e^(2a) = +∞) */
+static inline float ax_tanh_poly(float x) {
+    float a = fabsf(x), z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = p * z * a + a, large = 1.0f - 2.0f / (ax_exp_poly(2.0f * a) + 1.0f);
+    return copysignf(a < 0.625f ? small : large, x);
+}
+
 /* erfc a for a ≥ 0 given e = e^(−a²), within 2e-7 relative (+ the rounding of a² in e): t·e·Q(t) with
  * t = 1/(1 + a/2) ∈ (0, 1] and Q a degree-10 polynomial fitted to erfc(a)·e^(a²)/t (tools/fit_erfc.py). */
 static inline float ax_erfc_pos(float a, float e) {
