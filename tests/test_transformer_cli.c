@@ -260,7 +260,7 @@ static void bad_input(const char *pairs, const char *ck) {
     rc = run("translate --ckpt %s --text hallo", tmp_path("ck2"));
     CHECK(rc == 1 && one_line(out), "corrupt config: %d %s", rc, out);
     rc = run("train transformer --help");
-    CHECK(rc == 0 && strstr(out, "--average") && strstr(out, "(default 4096)") && strstr(out, "--config base"),
+    CHECK(rc == 0 && strstr(out, "--average") && strstr(out, "(default 1500)") && strstr(out, "--config base"),
           "help: %s", out);
 }
 
