@@ -87,7 +87,8 @@ static int check_ranges(const gpt_train_opts *o) {
         : o->batch * o->accum < ax_dist_size() ? "--batch-size × --grad-accum (the global batch) must be at least the "
                                                  "number of MPI ranks: each rank needs a window"
             : NULL;
-    if (bad && ax_dist_rank() == 0) fprintf(stderr, "axon: %s\n", bad);
+    if (bad && ax_dist_rank() == 0) fprintf(stderr, "axon: %s\n", bad), fflush(stderr);
+    if (bad) ax_dist_first_failure(true); // every rank got the same verdict: wait until rank 0 has said it, then exit
     return bad ? 2 : 0;
 }
 
