@@ -3,6 +3,7 @@
  * beam_size 1 (and the default beam) equal to `axon translate`, lists of sentences, the attention matrix's shape
  * (target words + <eos> rows of source words + <eos> columns, each a distribution), max_length, and bad requests
  * (missing or mistyped fields, beam_size 0 or huge, a model of another task) answered 400 / 404 in OpenAI's shape.
+ * A tiny Transformer checkpoint served alone answers as `axon translate` does (beam 1 and 4, attention rows).
  * `test_serve_translate --browser` drives the playground's Translate tab in headless Chromium instead. */
 #include "check.h"
 #include "serve_fixture.h"
@@ -13,7 +14,8 @@
 #include <string.h>
 
 static char root[64];     // temporary directory
-static char s2s_dir[128]; // ROOT/s2s: the translator
+static char s2s_dir[128]; // ROOT/s2s: the GRU translator
+static char tf_dir[128];  // ROOT/tf: a Transformer translator
 static serve_server srv;  // the server under test
 static char out[1 << 16]; // output of the last CLI command
 
@@ -35,14 +37,28 @@ static void train(void) {
     CHECK(rc == 0, "axon train seq2seq: %d %s", rc, out);
 }
 
-// `axon translate --json` of text with beam width beam: its best translation's text and score
-static void cli_translate(const char *text, int beam, char *want, size_t cap, double *score) {
-    int rc = check_axon(out, sizeof out, "translate --ckpt %s --text '%s' --beam %d --json --quiet", s2s_dir, text, beam);
+// a tiny Transformer on the same pairs (a few seconds)
+static void train_transformer(void) {
+    int rc = check_axon(out, sizeof out,
+                        "train transformer --data %s --valid %s --test none --out %s --epochs 30 --average 1 "
+                        "--vocab-size 300 --d-model 32 --heads 2 --d-ff 64 --layers 1 --max-len 24 --dropout 0 "
+                        "--label-smoothing 0 --warmup 10 --lr 0.5 --batch-tokens 48 --threads 1 --quiet",
+                        check_join(root, "pairs.tsv"), check_join(root, "pairs.tsv"), tf_dir);
+    CHECK(rc == 0, "axon train transformer: %d %s", rc, out);
+}
+
+// `axon translate --json` by the model in dir of text with beam width beam: its best translation's text and score
+static void cli_translate_with(const char *dir, const char *text, int beam, char *want, size_t cap, double *score) {
+    int rc = check_axon(out, sizeof out, "translate --ckpt %s --text '%s' --beam %d --json --quiet", dir, text, beam);
     cJSON *j = cJSON_Parse(out);
     CHECK(rc == 0 && j, "axon translate: %d %s", rc, out);
     snprintf(want, cap, "%s", json_str(j, "translations.0.text"));
     *score = json_num(j, "translations.0.score");
     cJSON_Delete(j);
+}
+
+static void cli_translate(const char *text, int beam, char *want, size_t cap, double *score) {
+    cli_translate_with(s2s_dir, text, beam, want, cap, score);
 }
 
 static void test_models(void) {
@@ -158,10 +174,44 @@ static void test_bad_requests(void) {
     }
 }
 
+// /v1/translate with a Transformer checkpoint: axon translate's beam-1 text (its greedy path prints no score) and
+// beam-4 text and score, attention rows summing to 1
+static void test_transformer(void) {
+    train_transformer();
+    serve_server tf;
+    char args[192];
+    snprintf(args, sizeof args, "--ckpt %s", tf_dir);
+    if (serve_fixture_start(&tf, root, "translate_tf", args) != 0) return;
+    for (int beam = 1; beam <= 4; beam += 3) {
+        char want[256], body[256];
+        double score;
+        cli_translate_with(tf_dir, "Wir sind nicht müde.", beam, want, sizeof want, &score);
+        snprintf(body, sizeof body, "{\"text\": \"Wir sind nicht müde.\", \"beam_size\": %d, \"attention\": true}", beam);
+        int st;
+        cJSON *j = serve_post(tf.port, "/v1/translate", body, &st);
+        const cJSON *row;
+        bool rows_ok = cJSON_GetArraySize(json_at(j, "translations.0.attention")) > 0;
+        cJSON_ArrayForEach(row, json_at(j, "translations.0.attention")) {
+            double sum = 0;
+            const cJSON *v;
+            cJSON_ArrayForEach(v, row) sum += v->valuedouble;
+            rows_ok = rows_ok && fabs(sum - 1) < 1e-4;
+        }
+        CHECK(st == 200 && strcmp(json_str(j, "model"), "tf") == 0 && *want &&
+                  strcmp(json_str(j, "translations.0.text"), want) == 0 &&
+                  (beam == 1 || fabs(json_num(j, "translations.0.score") - score) < 1e-4) && rows_ok,
+              "Transformer, beam %d: served '%s' (%g) vs axon translate '%s' (%g)", beam,
+              json_str(j, "translations.0.text"), json_num(j, "translations.0.score"), want, score);
+        cJSON_Delete(j);
+    }
+    CHECK(serve_fixture_stop(&tf) == 0, "the Transformer server stops cleanly");
+}
+
 int main(int argc, char **argv) {
     snprintf(root, sizeof root, "/tmp/axon_serve_tr_XXXXXX");
     AX_ASSERT(mkdtemp(root), "mkdtemp");
     snprintf(s2s_dir, sizeof s2s_dir, "%s/s2s", root);
+    snprintf(tf_dir, sizeof tf_dir, "%s/tf", root);
     serve_fixture_checkpoints(root);
     train();
     char args[192];
@@ -176,6 +226,7 @@ int main(int argc, char **argv) {
         test_bad_requests();
     }
     CHECK(serve_fixture_stop(&srv) == 0, "the server stops cleanly on SIGTERM");
+    if (argc == 1) test_transformer();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     CHECK(system(cmd) == 0, "%s", cmd);

@@ -128,7 +128,7 @@ static int run(const tag_opts *o, ax_ner_scheme scheme) {
         if (cut && !o->quiet)
             fprintf(stderr, "note: %lld sentences longer than --max-len %lld tokens were tagged in pieces\n",
                     (long long)cut, (long long)o->max_len);
-        rc = ner_tag_corpus_with(&(ner_model){m, bert}, &in, (int)o->max_len, o->batch, &guess);
+        rc = ner_tag_corpus_with(&(ner_model){m, bert}, &in, (int)o->max_len, o->batch, &guess, NULL);
     }
     if (rc == AX_OK)
         rc = o->conll     ? ax_ner_write_conll(o->out, &in, &guess, scheme)

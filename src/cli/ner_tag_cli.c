@@ -1,6 +1,7 @@
 /* Tagging corpora with the BiLSTM-CRF or (ner_tag_bert.c) the BERT-style tagger (src/cli/ner_tag_cli.h). */
 #include "cli/ner_tag_cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,17 +71,19 @@ void ner_tag_ids(const ax_tagger *m, const ax_ner_corpus *c, int max_len, int64_
 }
 
 int ner_tag_corpus(const ax_tagger *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess) {
-    return ner_tag_corpus_with(&(ner_model){m, NULL}, c, max_len, batch, guess);
+    return ner_tag_corpus_with(&(ner_model){m, NULL}, c, max_len, batch, guess, NULL);
 }
 
-int ner_tag_corpus_with(const ner_model *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess) {
+int ner_tag_corpus_with(const ner_model *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess,
+                        double *prob) {
     int32_t *ids = malloc((size_t)(c->n_tokens ? c->n_tokens : 1) * sizeof *ids);
     ax_ner_span *spans = malloc((size_t)(c->n_tokens ? c->n_tokens : 1) * sizeof *spans);
     AX_ASSERT(ids && spans, "out of memory");
     const ax_tagset *tags = m->bert ? &m->bert->tags : &m->crf->tags;
     int rc = AX_OK;
     if (m->bert) rc = ner_bert_tag_ids(m->bert, c, max_len, batch, ids);
-    else ner_tag_ids(m->crf, c, max_len, batch, ids, NULL);
+    else ner_tag_ids(m->crf, c, max_len, batch, ids, prob);
+    for (int64_t s = 0; m->bert && prob && s < c->n_sents; s++) prob[s] = NAN; // no path probability without a CRF
     ax_ner_corpus_init(guess);
     guess->tags = *tags, guess->labelled = true;
     for (int64_t s = 0; s < c->n_sents && rc == AX_OK; s++) {

@@ -25,12 +25,14 @@ void ner_tag_ids(const ax_tagger *m, const ax_ner_corpus *c, int max_len, int64_
  * sentences are tagged in pieces of max_len tokens; batch: pieces per forward pass. */
 int ner_tag_corpus(const ax_tagger *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess);
 
-/* A tagger of either kind: exactly one of the two is set. ner_tag_corpus_with tags as ner_tag_corpus does. */
+/* A tagger of either kind: exactly one of the two is set. ner_tag_corpus_with tags as ner_tag_corpus does; prob
+ * (c->n_sents, or NULL) gets each sentence's best-path probability (BiLSTM-CRF; NAN for a BERT-style tagger). */
 typedef struct {
     const ax_tagger *crf; // a BiLSTM-CRF
     const ax_bert *bert;  // a BERT-style tagger
 } ner_model;
-int ner_tag_corpus_with(const ner_model *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess);
+int ner_tag_corpus_with(const ner_model *m, const ax_ner_corpus *c, int max_len, int64_t batch, ax_ner_corpus *guess,
+                        double *prob);
 
 /* ner_tag_bert.c: the pieces in[0 .. n) cut further so that none has more than max_sub sub-words of w (the corpus's
  * tokens); *out malloc'd, returns how many. */

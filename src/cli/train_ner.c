@@ -189,7 +189,7 @@ static double train_step(ner_trainer *t, const ner_piece *p, int64_t B) {
 // the validation sentences tagged and scored; a new best F1 saves the checkpoint
 static int validate(ner_trainer *t) {
     ax_ner_corpus guess;
-    if (ner_tag_corpus_with(&(ner_model){t->m, t->bert}, &t->valid, (int)t->o.max_len, t->o.batch, &guess) != AX_OK)
+    if (ner_tag_corpus_with(&(ner_model){t->m, t->bert}, &t->valid, (int)t->o.max_len, t->o.batch, &guess, NULL) != AX_OK)
         return AX_ERR;
     ax_conlleval ev;
     ner_score(&t->valid, &guess, &ev);

@@ -1,6 +1,5 @@
 /* The models `axon serve` loaded, by kind and name (see serve.h). A kind serves the checkpoints whose
- * config.json says "axon_model": <its name>; the NER taggers join kinds[] when they land (/v1/ner answers
- * 404 "no NER model loaded" until then). */
+ * config.json says "axon_model": <its name>. */
 #include "serve/serve.h"
 
 #include <stdio.h>
@@ -8,7 +7,7 @@
 #include <string.h>
 
 static const serve_kind *const kinds[] = {&serve_kind_gpt, &serve_kind_mlp, &serve_kind_seq2seq,
-                                          &serve_kind_transformer};
+                                          &serve_kind_transformer, &serve_kind_ner};
 #define N_KINDS ((int)(sizeof kinds / sizeof *kinds))
 
 static const struct {
@@ -20,7 +19,7 @@ static const struct {
     {EP_CHAT, "generate", "no text generation model loaded (serve a GPT checkpoint: --ckpt DIR)"},
     {EP_CLASSIFY, "classify", "no image classifier loaded (serve an MLP checkpoint: --ckpt DIR)"},
     {EP_TRANSLATE, "translate", "no translation model loaded (serve a seq2seq or transformer checkpoint: --ckpt DIR)"},
-    {EP_NER, "ner", "no NER model loaded"},
+    {EP_NER, "ner", "no NER model loaded (serve a checkpoint of axon train ner: --ckpt DIR)"},
 };
 
 // the row of tasks[] for ep (a POST endpoint)

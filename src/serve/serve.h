@@ -4,7 +4,7 @@
  * the model work to ONE scheduler thread (sched.h), which owns every model computation (the step arena and the
  * OpenMP pool are not thread-safe) and decodes all active generations together, one batched step at a time.
  *
- * Models plug in through serve_kind: one per "axon_model" of config.json (gpt, mlp, seq2seq; ner later). */
+ * Models plug in through serve_kind: one per "axon_model" of config.json (gpt, mlp, seq2seq, transformer, ner). */
 #ifndef AX_SERVE_SERVE_H
 #define AX_SERVE_SERVE_H
 
@@ -103,6 +103,7 @@ extern const serve_kind serve_kind_gpt; // model_gpt.c
 extern const serve_kind serve_kind_mlp; // model_mlp.c
 extern const serve_kind serve_kind_seq2seq; // model_seq2seq.c
 extern const serve_kind serve_kind_transformer; // model_seq2seq.c (the same endpoint, a Transformer inside)
+extern const serve_kind serve_kind_ner; // model_ner.c
 
 /* ---- the loaded models (models.c) ---------------------------------------------------------------------------- */
 typedef struct {

@@ -1,7 +1,8 @@
 // Drives the axon playground in headless Chromium through every tab and checks that the page updates:
 //   [PROMPT=…] node tests/browser/playground.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
 // Run by `test_serve --browser` (CTest test_serve_browser), which starts `axon serve` with a tiny GPT and MLP, and by
-// `test_serve_translate --browser` (TRANSLATE=… set: a seq2seq model as well); any server with a GPT and an MLP will do (docs/img/ was made against runs of `axon train gpt` and `axon train mlp`).
+// `test_serve_translate --browser` (TRANSLATE=… set: a seq2seq model as well) and `test_serve_ner --browser` (NER=…: a
+// tagger as well); any server with a GPT and an MLP will do (docs/img/ was made against runs of `axon train gpt` and `axon train mlp`).
 // Chromium is spoken to with the DevTools protocol over --remote-debugging-pipe (fd 3: commands, fd 4:
 // replies and events, each message a JSON text ended by a NUL byte): no WebSocket, no npm packages.
 // Prints "playground: ok" and exits 0 when every check passes; else prints what failed and exits 1.
@@ -117,6 +118,23 @@ async function translateTab(text) {
   await screenshot("translate");
 }
 
+// NER (a text) set: a tagger is loaded; the page must mark what /v1/ner answers
+async function nerTab(text) {
+  await openTab("ner");
+  check(await evaluate(visible("ner")) && !(await evaluate(`document.querySelector('#ner fieldset').disabled`)),
+    "the NER tab is usable with a tagger loaded");
+  await evaluate(`document.getElementById('ner-text').value = ${JSON.stringify(text)}; true`);
+  await evaluate(`document.getElementById('ner-go').click(), true`);
+  await waitFor(`document.querySelectorAll('#ner-out mark').length > 0`, "entities are marked");
+  const marked = await evaluate(`[...document.querySelectorAll('#ner-out mark')].map((m) => m.firstChild.textContent + '/' + m.querySelector('small').textContent)`);
+  const want = await evaluate(`fetch('/v1/ner', { method: 'POST', body: JSON.stringify({ model: document.getElementById('ner-model').value,
+    text: ${JSON.stringify(text)} }) }).then((r) => r.json()).then((j) => j.entities.map((e) => e.text + '/' + e.type))`);
+  check(marked.join(" ") === want.join(" "), `the page marks the server's entities (${marked.join(", ")})`);
+  check(await evaluate(`document.getElementById('ner-out').textContent.startsWith(${JSON.stringify(text.split(" ")[0])})`),
+    "the text around the entities is kept");
+  await screenshot("ner");
+}
+
 // a stroke with real mouse events on the drawing pad
 async function drawStroke(points) {
   const box = await evaluate(`(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top]; })()`);
@@ -159,7 +177,8 @@ async function main() {
   await generateTab();
   if (process.env.TRANSLATE) await translateTab(process.env.TRANSLATE);
   else await unavailableTab("translate", "no translation model loaded");
-  await unavailableTab("ner", "no NER model loaded");
+  if (process.env.NER) await nerTab(process.env.NER);
+  else await unavailableTab("ner", "no NER model loaded");
   await imageTab();
   check(exceptions.length === 0, `no JavaScript exceptions ${exceptions.join("; ")}`);
 }
