@@ -3,6 +3,7 @@
  * files and the pre-trained encoder, `token tag`, --inline and --conll output (scored by `axon ner eval`), long input
  * in pieces, --init from the pre-trained encoder; then bad input: one line, the right exit code, no checkpoint. */
 #include "check.h"
+#include "ner_sample.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,12 +19,7 @@ static char out[1 << 16]; // the last command's output
 #define tmp_path(name) check_join(tmp_dir, name)
 #define run(...) check_axon(out, sizeof out, __VA_ARGS__)
 
-static const char *const TRAIN =
-    "Elizabeth B-PER\nwent O\nto O\nLondon B-LOC\n. O\n\n"
-    "Mr. O\nDarcy B-PER\nlives O\nin O\nDerbyshire B-LOC\n. O\n\n"
-    "Jane B-PER\nBennet I-PER\nsaw O\nBingley B-PER\nat O\nNetherfield B-LOC\n. O\n\n"
-    "They O\nwalked O\nto O\nMeryton B-LOC\n. O\n\n"
-    "Jesus B-PER\nwent O\nto O\nJerusalem B-LOC\nand O\nBethany B-LOC\n. O\n\n";
+static const char *const TRAIN = NER_SAMPLE_TRAIN;
 
 static bool one_line(const char *s) { return strncmp(s, "axon: ", 6) == 0 && strchr(s, '\n') == s + strlen(s) - 1; }
 

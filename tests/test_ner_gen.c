@@ -2,6 +2,7 @@
  * (ax_ner_gen_spans: repeated names, multi-token entities, hallucinated and ill-formed items, unknown types, other
  * orders); then `axon train ner --arch seq2seq` → `axon tag` end to end on a handful of sentences, and bad input. */
 #include "check.h"
+#include "ner_sample.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,12 +89,7 @@ static void test_mapping(void) {
     "--vocab-size 300 --d-model 32 --heads 2 --d-ff 64 --layers 1 --epochs 60 --batch-tokens 512 --warmup 30 "        \
     "--lr 1 --average 1 --dropout 0 --threads 1 --quiet"
 
-static const char *const TRAIN =
-    "Elizabeth B-PER\nwent O\nto O\nLondon B-LOC\n. O\n\n"
-    "Mr. O\nDarcy B-PER\nlives O\nin O\nDerbyshire B-LOC\n. O\n\n"
-    "Jane B-PER\nBennet I-PER\nsaw O\nBingley B-PER\nat O\nNetherfield B-LOC\n. O\n\n"
-    "They O\nwalked O\nto O\nMeryton B-LOC\n. O\n\n"
-    "Jesus B-PER\nwent O\nto O\nJerusalem B-LOC\nand O\nBethany B-LOC\n. O\n\n";
+static const char *const TRAIN = NER_SAMPLE_TRAIN;
 
 static void write_file(const char *path, const char *text) {
     FILE *fp = fopen(path, "w");

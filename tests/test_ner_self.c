@@ -3,6 +3,7 @@
  * a tiny run whose tagger labels held-out sentences (--unlabelled): the kept count per round, the labels written, a
  * threshold that keeps none; self-training on the training sentences themselves; bad options. */
 #include "check.h"
+#include "ner_sample.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -96,12 +97,7 @@ static void test_confidence(void) {
     "--word-dim 16 --case-dim 4 --char-dim 8 --char-hidden 8 --hidden 16 --epochs 25 --batch-size 2 --min-freq 1 "    \
     "--lr 2e-2 --dropout 0 --threads 1 --quiet"
 
-static const char *const TRAIN =
-    "Elizabeth B-PER\nwent O\nto O\nLondon B-LOC\n. O\n\n"
-    "Mr. O\nDarcy B-PER\nlives O\nin O\nDerbyshire B-LOC\n. O\n\n"
-    "Jane B-PER\nBennet I-PER\nsaw O\nBingley B-PER\nat O\nNetherfield B-LOC\n. O\n\n"
-    "They O\nwalked O\nto O\nMeryton B-LOC\n. O\n\n"
-    "Jesus B-PER\nwent O\nto O\nJerusalem B-LOC\nand O\nBethany B-LOC\n. O\n\n";
+static const char *const TRAIN = NER_SAMPLE_TRAIN;
 // held-out sentences of known words; their tags (all O) are ignored
 static const char *const POOL = "Jane O\nwent O\nto O\nLondon O\n. O\n\nDarcy O\nsaw O\nElizabeth O\n. O\n\n";
 

@@ -3,6 +3,7 @@
  * character offsets (also after non-ASCII text), text without entities, and bad requests answered 400 / 404.
  * `test_serve_ner --browser` drives the playground's NER tab in headless Chromium instead. */
 #include "check.h"
+#include "ner_sample.h"
 #include "serve_fixture.h"
 
 #include <cjson/cJSON.h>
@@ -14,12 +15,7 @@ static char ner_dir[128]; // ROOT/ner: the tagger
 static serve_server srv;  // the server under test
 static char out[1 << 16]; // output of the last CLI command
 
-static const char *const TRAIN =
-    "Elizabeth B-PER\nwent O\nto O\nLondon B-LOC\n. O\n\n"
-    "Mr. O\nDarcy B-PER\nlives O\nin O\nDerbyshire B-LOC\n. O\n\n"
-    "Jane B-PER\nBennet I-PER\nsaw O\nBingley B-PER\nat O\nNetherfield B-LOC\n. O\n\n"
-    "They O\nwalked O\nto O\nMeryton B-LOC\n. O\n\n"
-    "Jesus B-PER\nwent O\nto O\nJerusalem B-LOC\nand O\nBethany B-LOC\n. O\n\n";
+static const char *const TRAIN = NER_SAMPLE_TRAIN;
 
 static void train(void) {
     const char *data = check_join(root, "train.conll");

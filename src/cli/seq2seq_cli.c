@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int s2s_texts_read(const char *path, bool reverse, s2s_texts *out) {
+int s2s_texts_read_as(const char *path, bool reverse, char *(*clean)(const char *), s2s_texts *out) {
     *out = (s2s_texts){0};
     ax_pairs p;
     if (ax_pairs_read_tsv(path, &p) != AX_OK) return AX_ERR;
@@ -19,11 +19,15 @@ int s2s_texts_read(const char *path, bool reverse, s2s_texts *out) {
     out->tgt = malloc((size_t)p.n * sizeof *out->tgt);
     AX_ASSERT(out->src && out->tgt, "out of memory");
     for (int64_t i = 0; i < p.n; i++) {
-        out->src[i] = ax_words_normalize(reverse ? p.src[i] : p.tgt[i]);
-        out->tgt[i] = ax_words_normalize(reverse ? p.tgt[i] : p.src[i]);
+        out->src[i] = clean(reverse ? p.src[i] : p.tgt[i]);
+        out->tgt[i] = clean(reverse ? p.tgt[i] : p.src[i]);
     }
     ax_pairs_free(&p);
     return AX_OK;
+}
+
+int s2s_texts_read(const char *path, bool reverse, s2s_texts *out) {
+    return s2s_texts_read_as(path, reverse, ax_words_normalize, out);
 }
 
 void s2s_texts_free(s2s_texts *t) {

@@ -18,6 +18,8 @@ typedef struct {
 } s2s_texts;
 
 int s2s_texts_read(const char *path, bool reverse, s2s_texts *out); // AX_ERR if unreadable or without pairs
+/* The same with each side made by clean (malloc'd result) instead of ax_words_normalize. */
+int s2s_texts_read_as(const char *path, bool reverse, char *(*clean)(const char *), s2s_texts *out);
 void s2s_texts_free(s2s_texts *t);
 /* Moves a random `fraction` of the training pairs (at least one; the order drawn from rng) into valid (empty before). */
 void s2s_texts_hold_out(s2s_texts *train, s2s_texts *valid, double fraction, ax_rng *rng);

@@ -24,23 +24,7 @@ static char *squeeze(const char *text) {
 }
 
 int tf_texts_read(const char *path, bool reverse, s2s_texts *out) {
-    *out = (s2s_texts){0};
-    ax_pairs p;
-    if (ax_pairs_read_tsv(path, &p) != AX_OK) return AX_ERR;
-    if (p.n == 0) {
-        ax_pairs_free(&p);
-        return ax_error("%s: no sentence pairs (expected `target<TAB>source[<TAB>attribution]` lines)", path);
-    }
-    out->n = p.n, out->skipped = p.skipped;
-    out->src = malloc((size_t)p.n * sizeof *out->src);
-    out->tgt = malloc((size_t)p.n * sizeof *out->tgt);
-    AX_ASSERT(out->src && out->tgt, "out of memory");
-    for (int64_t i = 0; i < p.n; i++) {
-        out->src[i] = squeeze(reverse ? p.src[i] : p.tgt[i]);
-        out->tgt[i] = squeeze(reverse ? p.tgt[i] : p.src[i]);
-    }
-    ax_pairs_free(&p);
-    return AX_OK;
+    return s2s_texts_read_as(path, reverse, squeeze, out);
 }
 
 // appends at most max ids of text to s->ids at *used (and eot when eot ≥ 0); returns how many were appended
