@@ -2,13 +2,12 @@
  * model.safetensors, the BPE files. */
 #include "axon/bert.h"
 #include "axon/io.h"
+#include "ner/tagset_json.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const SCHEMES[] = {"iob2", "iob1", "bioes"}; // by ax_ner_scheme
 
 static const struct {
     const char *key; // config.json member
@@ -30,23 +29,15 @@ static void add_float(cJSON *j, const char *key, float v) {
 }
 
 static cJSON *config_json(const ax_bert *m) {
-    cJSON *j = cJSON_CreateObject(), *types = cJSON_CreateArray(), *tags = cJSON_CreateArray();
-    AX_ASSERT(j && types && tags, "out of memory");
+    cJSON *j = cJSON_CreateObject();
+    AX_ASSERT(j, "out of memory");
     cJSON_AddStringToObject(j, "axon_model", "ner");
     cJSON_AddStringToObject(j, "arch", "bert");
     ax_bert_config c = m->cfg;
     for (int i = 0; i < N_SIZES; i++) cJSON_AddNumberToObject(j, SIZES[i].key, *size_field(&c, i));
     add_float(j, "dropout", c.dropout);
     add_float(j, "ln_eps", c.ln_eps);
-    cJSON_AddStringToObject(j, "scheme", SCHEMES[m->tags.scheme]);
-    for (int t = 0; t < m->tags.n_types; t++) cJSON_AddItemToArray(types, cJSON_CreateString(m->tags.types[t]));
-    for (int k = 0; k < (c.n_labels ? ax_tagset_size(&m->tags) : 0); k++) {
-        char tag[AX_NER_TYPE_MAX + 4];
-        ax_tagset_tag(&m->tags, k, tag, sizeof tag);
-        cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
-    }
-    cJSON_AddItemToObject(j, "types", types);
-    cJSON_AddItemToObject(j, "tags", tags);
+    ner_tagset_to_json(&m->tags, c.n_labels != 0, j);
     return j;
 }
 
@@ -80,19 +71,6 @@ static int number(const cJSON *j, const char *key, double *out) {
     return AX_OK;
 }
 
-static int parse_tags(const cJSON *j, ax_tagset *ts) {
-    const char *scheme = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "scheme"));
-    const cJSON *types = cJSON_GetObjectItemCaseSensitive(j, "types");
-    int s = 0;
-    while (s < 3 && !(scheme && strcmp(scheme, SCHEMES[s]) == 0)) s++;
-    if (s == 3) return ax_error("\"scheme\" must be iob2, iob1 or bioes");
-    if (!cJSON_IsArray(types)) return ax_error("\"types\" is missing");
-    ax_tagset_init(ts, (ax_ner_scheme)s);
-    for (const cJSON *t = types->child; t; t = t->next)
-        if (!cJSON_IsString(t) || ax_tagset_add_type(ts, t->valuestring) < 0) return ax_error("bad entry in \"types\"");
-    return AX_OK;
-}
-
 static int parse_config(const char *json, ax_bert_config *cfg, ax_tagset *ts) {
     cJSON *j = cJSON_Parse(json);
     ax_bert_config c = {0};
@@ -106,7 +84,7 @@ static int parse_config(const char *json, ax_bert_config *cfg, ax_tagset *ts) {
     if (rc == AX_OK && (rc = number(j, "dropout", &v)) == AX_OK) c.dropout = (float)v;
     if (rc == AX_OK && (rc = number(j, "ln_eps", &v)) == AX_OK) c.ln_eps = (float)v;
     if (rc == AX_OK) rc = ax_bert_config_check(&c);
-    if (rc == AX_OK) rc = parse_tags(j, ts);
+    if (rc == AX_OK) rc = ner_tagset_from_json(j, 0, ts);
     if (rc == AX_OK && c.n_labels != 0 && c.n_labels != ax_tagset_size(ts))
         rc = ax_error("\"num_labels\" %d does not fit \"types\" (%d tags)", c.n_labels, ax_tagset_size(ts));
     cJSON_Delete(j);

@@ -2,13 +2,12 @@
  * model.safetensors, words.txt, chars.txt. */
 #include "axon/io.h"
 #include "axon/tagger.h"
+#include "ner/tagset_json.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const SCHEMES[] = {"iob2", "iob1", "bioes"}; // by ax_ner_scheme
 
 static const struct {
     const char *key; // config.json member
@@ -24,19 +23,11 @@ static const struct {
 static int64_t *size_field(ax_tagger_config *c, int i) { return (int64_t *)((char *)c + SIZES[i].offset); }
 
 static cJSON *config_json(const ax_tagger *m) {
-    cJSON *j = cJSON_CreateObject(), *types = cJSON_CreateArray(), *tags = cJSON_CreateArray();
-    AX_ASSERT(j && types && tags, "out of memory");
+    cJSON *j = cJSON_CreateObject();
+    AX_ASSERT(j, "out of memory");
     cJSON_AddStringToObject(j, "axon_model", "ner");
     cJSON_AddStringToObject(j, "arch", "bilstm-crf");
-    cJSON_AddStringToObject(j, "scheme", SCHEMES[m->tags.scheme]);
-    for (int t = 0; t < m->tags.n_types; t++) cJSON_AddItemToArray(types, cJSON_CreateString(m->tags.types[t]));
-    for (int k = 0; k < ax_tagset_size(&m->tags); k++) {
-        char tag[AX_NER_TYPE_MAX + 4];
-        ax_tagset_tag(&m->tags, k, tag, sizeof tag);
-        cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
-    }
-    cJSON_AddItemToObject(j, "types", types);
-    cJSON_AddItemToObject(j, "tags", tags);
+    ner_tagset_to_json(&m->tags, true, j);
     ax_tagger_config c = m->cfg;
     for (int i = 0; i < N_SIZES; i++) cJSON_AddNumberToObject(j, SIZES[i].key, (double)*size_field(&c, i));
     cJSON_AddNumberToObject(j, "num_layers", c.layers);
@@ -67,12 +58,6 @@ int ax_tagger_save(const ax_tagger *m, const char *dir, const char *extra_json) 
     return rc;
 }
 
-static int scheme_of(const char *name, ax_ner_scheme *s) {
-    for (int i = 0; i < 3; i++)
-        if (name && strcmp(name, SCHEMES[i]) == 0) return *s = (ax_ner_scheme)i, AX_OK;
-    return ax_error("\"scheme\" must be iob2, iob1 or bioes");
-}
-
 // whole number member `key` in [0, max]
 static int whole(const cJSON *j, const char *key, double max, double *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
@@ -88,12 +73,11 @@ static int parse_config(const char *json, ax_tagger_config *cfg, ax_tagset *ts) 
     cJSON *j = cJSON_Parse(json);
     const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "axon_model"));
     const char *arch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "arch"));
-    const cJSON *types = cJSON_GetObjectItemCaseSensitive(j, "types"), *drop = cJSON_GetObjectItemCaseSensitive(j, "dropout");
+    const cJSON *drop = cJSON_GetObjectItemCaseSensitive(j, "dropout");
     ax_tagger_config c = {0};
-    ax_ner_scheme scheme = AX_NER_IOB2;
     double v;
     int rc = model && strcmp(model, "ner") == 0 && arch && strcmp(arch, "bilstm-crf") == 0
-                 ? scheme_of(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "scheme")), &scheme)
+                 ? ner_tagset_from_json(j, 1, ts)
                  : ax_error("not a BiLSTM-CRF tagger's config (\"axon_model\": \"ner\", \"arch\": \"bilstm-crf\")");
     for (int i = 0; i < N_SIZES && rc == AX_OK; i++)
         if ((rc = whole(j, SIZES[i].key, 1e9, &v)) == AX_OK) *size_field(&c, i) = (int64_t)v;
@@ -101,10 +85,6 @@ static int parse_config(const char *json, ax_tagger_config *cfg, ax_tagset *ts) 
     if (rc == AX_OK && (rc = whole(j, "max_word_chars", 1e6, &v)) == AX_OK) c.max_word_chars = (int)v;
     if (rc == AX_OK && !cJSON_IsNumber(drop)) rc = ax_error("\"dropout\" is missing");
     if (rc == AX_OK) c.dropout = (float)drop->valuedouble, rc = ax_tagger_config_check(&c);
-    if (rc == AX_OK && (!cJSON_IsArray(types) || cJSON_GetArraySize(types) < 1)) rc = ax_error("\"types\" is missing");
-    ax_tagset_init(ts, scheme);
-    for (const cJSON *t = types ? types->child : NULL; t && rc == AX_OK; t = t->next)
-        rc = cJSON_IsString(t) && ax_tagset_add_type(ts, t->valuestring) >= 0 ? AX_OK : ax_error("bad entry in \"types\"");
     cJSON_Delete(j);
     *cfg = c;
     return rc;
