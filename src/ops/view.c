@@ -17,15 +17,29 @@ static ax_tensor *view_of(ax_tensor *x) {
     return v;
 }
 
+#define PAR_MIN 32768 // elements below which a loop stays single-threaded
+
 // Adds g (contiguous in the layout `view` describes) into dst, a contiguous buffer of the base's shape:
 // `view` carries the view's shape with strides expressed in the base's contiguous layout.
 static void scatter_add(const float *g, const ax_tensor *view, float *dst) {
     const int64_t *s = view->shape, *st = view->stride;
-    int64_t k = 0;
+    // every view element has its own base element (permute, narrow, squeeze, unsqueeze): rows in parallel
+#pragma omp parallel for collapse(2) if (s[0] * s[1] * s[2] * s[3] > PAR_MIN)
     for (int64_t i0 = 0; i0 < s[0]; i0++)
-        for (int64_t i1 = 0; i1 < s[1]; i1++)
-            for (int64_t i2 = 0; i2 < s[2]; i2++)
-                for (int64_t i3 = 0; i3 < s[3]; i3++) dst[i0 * st[0] + i1 * st[1] + i2 * st[2] + i3 * st[3]] += g[k++];
+        for (int64_t i1 = 0; i1 < s[1]; i1++) {
+            const float *gr = g + (i0 * s[1] + i1) * s[2] * s[3];
+            float *dr = dst + i0 * st[0] + i1 * st[1];
+            for (int64_t i2 = 0; i2 < s[2]; i2++) {
+                float *d = dr + i2 * st[2];
+                const float *gi = gr + i2 * s[3];
+                if (st[3] == 1) {
+#pragma omp simd
+                    for (int64_t i3 = 0; i3 < s[3]; i3++) d[i3] += gi[i3];
+                } else {
+                    for (int64_t i3 = 0; i3 < s[3]; i3++) d[i3 * st[3]] += gi[i3];
+                }
+            }
+        }
 }
 
 /* ---- contiguous: y = x packed row-major; dx += dy ---- */
@@ -33,7 +47,9 @@ static void scatter_add(const float *g, const ax_tensor *view, float *dst) {
 static void copy_backward(ax_node *n) {
     float *dx = ax_grad_buf(n->in[0]);
     const float *g = n->out->grad->data;
-    for (int64_t i = 0, len = ax_numel(n->out); i < len; i++) dx[i] += g[i];
+    int64_t len = ax_numel(n->out);
+#pragma omp parallel for simd if (len > PAR_MIN)
+    for (int64_t i = 0; i < len; i++) dx[i] += g[i];
 }
 
 // dst (contiguous) = x's elements in row-major order, for a tensor of any dtype and strides
