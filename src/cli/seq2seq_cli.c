@@ -1,4 +1,5 @@
 /* Sentence-pair sets, batches, validation and checkpoint opening for the translator commands (seq2seq_cli.h). */
+#include "cli/options.h"
 #include "cli/seq2seq_cli.h"
 
 #include <math.h>
@@ -177,4 +178,23 @@ void s2s_texts_hold_out(s2s_texts *train, s2s_texts *valid, double fraction, ax_
     AX_ASSERT(valid->src && valid->tgt, "out of memory");
     memcpy(valid->src, src + n - k, (size_t)k * sizeof *src), memcpy(valid->tgt, tgt + n - k, (size_t)k * sizeof *tgt);
     train->src = src, train->tgt = tgt, train->n = n - k;
+}
+
+int s2s_texts_read_splits(const char *data, const char *valid, const char *test, bool reverse,
+                          char *(*clean)(const char *), double val_fraction, ax_rng *rng, s2s_texts *split[3],
+                          char *paths[2]) {
+    char vbuf[4096], tbuf[4096];
+    const char *vpath = cli_sibling_path(data, valid, "valid.tsv", vbuf, sizeof vbuf);
+    const char *tpath = cli_sibling_path(data, test, "test.tsv", tbuf, sizeof tbuf);
+    paths[0] = paths[1] = NULL;
+    if (s2s_texts_read_as(data, reverse, clean, split[0]) != AX_OK ||
+        (vpath && s2s_texts_read_as(vpath, reverse, clean, split[1]) != AX_OK) ||
+        (tpath && s2s_texts_read_as(tpath, reverse, clean, split[2]) != AX_OK))
+        return AX_ERR;
+    paths[0] = vpath ? strdup(vpath) : NULL;
+    paths[1] = tpath ? strdup(tpath) : NULL;
+    if (vpath) return AX_OK;
+    if (split[0]->n < 2) return ax_error("%s: 2 pairs at least are needed to hold one out", data);
+    s2s_texts_hold_out(split[0], split[1], val_fraction, rng);
+    return AX_OK;
 }

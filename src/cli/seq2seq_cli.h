@@ -21,6 +21,13 @@ int s2s_texts_read(const char *path, bool reverse, s2s_texts *out); // AX_ERR if
 /* The same with each side made by clean (malloc'd result) instead of ax_words_normalize. */
 int s2s_texts_read_as(const char *path, bool reverse, char *(*clean)(const char *), s2s_texts *out);
 void s2s_texts_free(s2s_texts *t);
+/* The pair files of a run: `data`, then `valid` and `test` as cli_sibling_path finds them (valid.tsv / test.tsv next
+ * to data when ""; none for "none"), each side made by clean. Without a validation file a random val_fraction of the
+ * training pairs is held out (order from rng). paths[0], paths[1] get the validation and test paths (malloc'd) or
+ * NULL. split[0..3): train, valid, test (empty when absent). AX_ERR with one line. */
+int s2s_texts_read_splits(const char *data, const char *valid, const char *test, bool reverse,
+                          char *(*clean)(const char *), double val_fraction, ax_rng *rng, s2s_texts *split[3],
+                          char *paths[2]);
 /* Moves a random `fraction` of the training pairs (at least one; the order drawn from rng) into valid (empty before). */
 void s2s_texts_hold_out(s2s_texts *train, s2s_texts *valid, double fraction, ax_rng *rng);
 

@@ -83,19 +83,11 @@ static int check_ranges(const s2s_train_opts *o) {
 
 static int load_data(s2s_trainer *t) {
     const s2s_train_opts *o = &t->o;
-    char vbuf[4096], tbuf[4096];
-    t->valid_path = cli_sibling_path(o->data, o->valid, "valid.tsv", vbuf, sizeof vbuf);
-    t->test_path = cli_sibling_path(o->data, o->test, "test.tsv", tbuf, sizeof tbuf);
-    if (s2s_texts_read(o->data, o->reverse, &t->train_txt) != AX_OK ||
-        (t->valid_path && s2s_texts_read(t->valid_path, o->reverse, &t->valid_txt) != AX_OK) ||
-        (t->test_path && s2s_texts_read(t->test_path, o->reverse, &t->test_txt) != AX_OK))
-        return AX_ERR;
-    t->valid_path = t->valid_path ? strdup(t->valid_path) : NULL;
-    t->test_path = t->test_path ? strdup(t->test_path) : NULL;
-    if (!t->valid_path) {
-        if (t->train_txt.n < 2) return ax_error("%s: 2 pairs at least are needed to hold one out", o->data);
-        s2s_texts_hold_out(&t->train_txt, &t->valid_txt, t->o.val_fraction, &t->data_rng);
-    }
+    char *paths[2];
+    int rc = s2s_texts_read_splits(o->data, o->valid, o->test, o->reverse, ax_words_normalize, o->val_fraction,
+                                   &t->data_rng, (s2s_texts *[3]){&t->train_txt, &t->valid_txt, &t->test_txt}, paths);
+    t->valid_path = paths[0], t->test_path = paths[1];
+    if (rc != AX_OK) return AX_ERR;
     const s2s_texts *tr = &t->train_txt;
     t->sv = ax_vocab_build((const char *const *)tr->src, tr->n, (int)o->min_freq, (int)o->max_vocab);
     t->tv = ax_vocab_build((const char *const *)tr->tgt, tr->n, (int)o->min_freq, (int)o->max_vocab);

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// text with whitespace runs (space, tab, CR) as single spaces, trimmed; malloc'd
-static char *squeeze(const char *text) {
+char *tf_clean_text(const char *text) {
     char *out = malloc(strlen(text) + 1), *w = out;
     AX_ASSERT(out, "out of memory");
     for (const char *p = text; *p; p++) {
@@ -21,10 +20,6 @@ static char *squeeze(const char *text) {
     if (w > out && w[-1] == ' ') w--;
     *w = '\0';
     return out;
-}
-
-int tf_texts_read(const char *path, bool reverse, s2s_texts *out) {
-    return s2s_texts_read_as(path, reverse, squeeze, out);
 }
 
 // appends at most max ids of text to s->ids at *used (and eot when eot ≥ 0); returns how many were appended

@@ -11,10 +11,10 @@
 
 #define TF_EXTRA_LEN 50 // decoding stops after source length + this many tokens (and at the model's max_len)
 
-/* The pairs of a TSV file with whitespace runs collapsed to one space (no other normalisation: BPE covers any
- * text, and BLEU is scored on the raw references as sacreBLEU does). Source = the second column unless reverse.
- * Malformed lines are skipped and counted in out->skipped; AX_ERR if unreadable or without pairs. */
-int tf_texts_read(const char *path, bool reverse, s2s_texts *out);
+/* A sentence of a pair file as the Transformer reads it (s2s_texts_read_splits' clean): whitespace runs as single
+ * spaces, trimmed; no other normalisation (BPE covers any text, and BLEU is scored on the raw references as
+ * sacreBLEU does). malloc'd. */
+char *tf_clean_text(const char *text);
 
 /* Pairs as ids: source = BPE ids cut to max_len − 1, then eot; target = BPE ids cut to max_len − 1 (the decoder
  * reads [eot y…] and predicts [y… eot], max_len each). */
