@@ -2,7 +2,7 @@
  * Tq ≠ Tk, key padding, rows that see no key, D = 8/16/64, T = 1, 7, 65, 130, transposed-view inputs) with
  * finite differences, on the AVX-512, AVX2 and portable kernels; then larger random cases against axon's
  * own composed ops (matmul, transpose, masked_fill, softmax, mul_scalar); gradients of some inputs only; the
- * packed self-attention ax_attention_qkv against the same op on split views. */
+ * packed ax_attention_qkv and ax_attention_q_kv against the same op on split views. */
 #include "autograd/tape.h"
 #include "backend/cpu/attention_kernels.h"
 #include "check.h"
@@ -173,47 +173,88 @@ static void test_some_grads(void) {
     ax_arena_reset();
 }
 
-/* ---- self-attention on a packed projection ---- */
+/* ---- attention on packed projections ---- */
 
-// ax_attention_qkv spelled with views: split q | k | v into (B, H, T, D) heads, attend, merge the heads
-static ax_tensor *qkv_by_views(ax_tensor *qkv, int H, bool causal, float scale) {
-    int64_t B = qkv->shape[0], T = qkv->shape[1], C = qkv->shape[2] / 3;
-    ax_tensor *heads4 = ax_reshape(qkv, AX_SHAPE(B, T, 3 * H, C / H)), *part[3];
-    for (int i = 0; i < 3; i++) part[i] = ax_transpose(ax_narrow(heads4, 2, i * H, H), 1, 2);
-    ax_tensor *y = ax_attention(part[0], part[1], part[2], NULL, causal, scale);
-    return ax_reshape(ax_transpose(y, 1, 2), AX_SHAPE(B, T, C));
+// (B, T, parts·C) as the heads (B, H, T, C / H) of its part j: a view
+static ax_tensor *part_heads(ax_tensor *packed, int parts, int j, int H) {
+    int64_t B = packed->shape[0], T = packed->shape[1], D = packed->shape[2] / parts / H;
+    ax_tensor *v = ax_reshape(packed, AX_SHAPE(B, T, (int64_t)parts * H, D));
+    return ax_transpose(ax_narrow(v, 2, (int64_t)j * H, H), 1, 2);
 }
 
-static ax_tensor *run_qkv(ax_tensor **in, void *ctx) { return ax_attention_qkv(in[0], *(const int *)ctx, true, 0.3f); }
+// ax_attention_qkv (kv NULL: q is q | k | v) or ax_attention_q_kv spelled with views: split the heads, attend, merge
+static ax_tensor *packed_by_views(ax_tensor *q, ax_tensor *kv, int H, ax_tensor *keep, bool causal, float scale) {
+    ax_tensor *y = kv ? ax_attention(part_heads(q, 1, 0, H), part_heads(kv, 2, 0, H), part_heads(kv, 2, 1, H), keep,
+                                     causal, scale)
+                      : ax_attention(part_heads(q, 3, 0, H), part_heads(q, 3, 1, H), part_heads(q, 3, 2, H), keep,
+                                     causal, scale);
+    return ax_reshape(ax_transpose(y, 1, 2), AX_SHAPE(y->shape[0], y->shape[2], y->shape[1] * y->shape[3]));
+}
 
-/* Output and gradient equal the view-based spelling (one head: with 4 threads the backward splits it among
- * tasks and sums partial dK, dV into the packed gradient), and finite differences hold. */
-static void test_packed_qkv(void) {
+static ax_tensor *run_qkv(ax_tensor **in, void *ctx) { return ax_attention_qkv(in[0], *(const int *)ctx, NULL, true, 0.3f); }
+
+static ax_tensor *run_q_kv(ax_tensor **in, void *ctx) {
+    return ax_attention_q_kv(in[0], in[1], *(const int *)ctx, NULL, false, 0.3f);
+}
+
+// a BOOL (B, T) key mask with about one key in five masked out (key 0 always kept)
+static ax_tensor *random_keep(int64_t B, int64_t T) {
+    ax_tensor *keep = ax_empty_dtype(AX_BOOL, AX_SHAPE(B, T));
+    uint8_t *k = keep->data;
+    for (int64_t i = 0; i < B * T; i++) k[i] = i % T == 0 || ax_rng_uniform(ax_rng_global()) > 0.2f;
+    return keep;
+}
+
+// a leaf and its copy, both requiring grad
+static void twin_leaves(int64_t B, int64_t T, int64_t C, ax_tensor **x, ax_tensor **y) {
+    *x = ax_randn(AX_SHAPE(B, T, C), 0, 1);
+    *y = ax_empty_like(*x);
+    ax_copy_to_f32(*x, ax_f32(*y));
+    ax_requires_grad(*x, true);
+    ax_requires_grad(*y, true);
+}
+
+/* Self-attention on q | k | v and cross-attention on q, k | v: output and gradients equal the view-based spelling
+ * (one head: with 4 threads the backward splits it among tasks and sums partial dK, dV into the packed gradient),
+ * with and without a key mask, and finite differences hold. */
+static void test_packed(void) {
     static const struct {
-        int64_t B, T, C;
+        int64_t B, Tq, Tk, C; // Tk 0: self-attention
         int H;
-        bool causal;
-    } cases[] = {{2, 130, 96, 3, true}, {1, 70, 64, 1, true}, {3, 9, 48, 4, false}};
+        bool causal, masked;
+    } cases[] = {{2, 130, 0, 96, 3, true, false}, {1, 70, 0, 64, 1, true, false}, {3, 9, 0, 48, 4, false, false},
+                 {2, 37, 0, 64, 2, false, true},  {2, 21, 45, 64, 4, false, true}, {1, 80, 80, 32, 1, true, true},
+                 {3, 5, 17, 48, 3, false, false}};
     ax_manual_seed(12);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         float scale = 0.25f;
-        ax_tensor *x = ax_randn(AX_SHAPE(cases[i].B, cases[i].T, 3 * cases[i].C), 0, 1), *y = ax_empty_like(x);
-        ax_copy_to_f32(x, ax_f32(y));
-        ax_requires_grad(x, true);
-        ax_requires_grad(y, true);
-        ax_tensor *out = ax_attention_qkv(x, cases[i].H, cases[i].causal, scale);
+        bool cross = cases[i].Tk > 0;
+        int64_t B = cases[i].B, Tk = cross ? cases[i].Tk : cases[i].Tq, C = cases[i].C;
+        int H = cases[i].H;
+        ax_tensor *q, *q2, *kv = NULL, *kv2 = NULL;
+        twin_leaves(B, cases[i].Tq, cross ? C : 3 * C, &q, &q2);
+        if (cross) twin_leaves(B, Tk, 2 * C, &kv, &kv2);
+        ax_tensor *keep = cases[i].masked ? random_keep(B, Tk) : NULL;
+        ax_tensor *out = cross ? ax_attention_q_kv(q, kv, H, keep, cases[i].causal, scale)
+                               : ax_attention_qkv(q, H, keep, cases[i].causal, scale);
         ax_tensor *r = ax_randn(3, out->shape, 0, 1);
         ax_backward_from(out, r);
-        ax_tensor *ref = qkv_by_views(y, cases[i].H, cases[i].causal, scale);
+        ax_tensor *ref = packed_by_views(q2, kv2, H, keep, cases[i].causal, scale);
         ax_backward_from(ref, r);
-        check_close(out, ref, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, "attention_qkv output");
-        check_close(x->grad, y->grad, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, "attention_qkv gradient");
+        char what[96];
+        snprintf(what, sizeof what, "packed %s attention, case %zu", cross ? "cross" : "self", i);
+        check_close(out, ref, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, what);
+        check_close(q->grad, q2->grad, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, what);
+        if (cross) check_close(kv->grad, kv2->grad, FP32_RTOL, FP32_ATOL, __FILE__, __LINE__, what);
         ax_arena_reset();
     }
     int H = 2;
     ax_tensor *x = ax_randn(AX_SHAPE(2, 5, 3 * 8), 0, 1);
     ax_requires_grad(x, true);
     CHECK(ax_gradcheck(run_qkv, &H, &x, 1, GC_EPS, GC_RTOL, GC_ATOL) == 0, "attention_qkv finite differences");
+    ax_tensor *qkv[2] = {ax_randn(AX_SHAPE(2, 3, 8), 0, 1), ax_randn(AX_SHAPE(2, 6, 16), 0, 1)};
+    for (int i = 0; i < 2; i++) ax_requires_grad(qkv[i], true);
+    CHECK(ax_gradcheck(run_q_kv, &H, qkv, 2, GC_EPS, GC_RTOL, GC_ATOL) == 0, "attention_q_kv finite differences");
     ax_arena_reset();
 }
 
@@ -238,7 +279,7 @@ int main(void) {
         test_fixtures(f);
         test_empty_rows();
         test_self_attention();
-        test_packed_qkv();
+        test_packed();
         ax_set_threads(0);
         test_big();
     }

@@ -1,7 +1,9 @@
 /* Dropout. PyTorch's random stream cannot be reproduced, so the checks are statistical and structural:
  * the fraction zeroed over 100k elements, kept values scaled by exactly 1/(1−p), backward through the same
- * mask, identity in eval mode, determinism under a seed, and finite differences with a reseeded RNG. */
+ * mask, identity in eval mode, determinism under a seed, the same mask on every instruction set and thread count,
+ * neighbouring elements uncorrelated, and finite differences with a reseeded RNG. */
 #include "abort_check.h"
+#include "backend/cpu/fused.h"
 #include "check.h"
 
 #include <math.h>
@@ -69,6 +71,30 @@ static void test_seed(void) {
     ax_arena_reset();
 }
 
+/* The mask is a function of the seed alone: the AVX-512, AVX2 and portable kernels with 1, 2 and 3 threads give
+ * the same one, across chunk boundaries (N spans several chunks). Neighbouring elements are not correlated: the
+ * pairs (kept, kept) occur at the rate (1 − p)² within 6 σ. */
+static void test_same_everywhere(void) {
+    static const char *const isas[] = {"avx512", "avx2", "generic"};
+    ax_tensor *x = ax_ones(AX_SHAPE(N)), *first = NULL;
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (int threads = 1; threads <= 3; threads++) {
+            if (!ax_fused_force_isa(isas[i])) continue;
+            ax_set_threads(threads);
+            ax_manual_seed(5);
+            ax_tensor *y = ax_dropout(x, 0.5f, true);
+            if (!first) first = y;
+            char what[64];
+            snprintf(what, sizeof what, "dropout mask on %s with %d threads", isas[i], threads);
+            check_close(y, first, 0, 0, __FILE__, __LINE__, what);
+        }
+    ax_fused_force_isa(NULL);
+    int64_t both = 0;
+    for (int64_t i = 0; i + 1 < N; i++) both += ax_f32(first)[i] != 0.0f && ax_f32(first)[i + 1] != 0.0f;
+    CHECK_NEAR((double)both / (N - 1), 0.25, 6.0 * sqrt(0.25 * 0.75 / N));
+    ax_arena_reset();
+}
+
 // A transposed input is dropped in its logical order: y = xᵀ·m/(1−p).
 static void test_strided(void) {
     ax_tensor *x = ax_rand(AX_SHAPE(30, 40), 1.0f, 2.0f);
@@ -99,6 +125,7 @@ int main(void) {
     test_train();
     test_edges();
     test_seed();
+    test_same_everywhere();
     test_strided();
     test_gradcheck();
     CHECK_ABORTS(negative_p, NULL, "dropout", "-0.1");

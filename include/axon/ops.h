@@ -67,8 +67,11 @@ ax_tensor *ax_layernorm(ax_tensor *x, ax_tensor *w, ax_tensor *b, float eps); //
 ax_tensor *ax_attention(ax_tensor *q, ax_tensor *k, ax_tensor *v, ax_tensor *key_keep, bool causal, float scale);
 /* Multi-head self-attention on a packed projection qkv (B, T, 3C) = q | k | v, each (B, T, C) with n_head heads
  * of C / n_head side by side (GPT-2's c_attn output) → (B, T, C), heads side by side. The same math as
- * ax_attention on the split heads, with no copies to split or merge them, forward or backward. */
-ax_tensor *ax_attention_qkv(ax_tensor *qkv, int n_head, bool causal, float scale);
+ * ax_attention on the split heads (key_keep BOOL (B, T) or NULL), with no copies to split or merge them,
+ * forward or backward. */
+ax_tensor *ax_attention_qkv(ax_tensor *qkv, int n_head, ax_tensor *key_keep, bool causal, float scale);
+/* The same for cross-attention: queries q (B, Tq, C) over keys | values kv (B, Tk, 2C) → (B, Tq, C). */
+ax_tensor *ax_attention_q_kv(ax_tensor *q, ax_tensor *kv, int n_head, ax_tensor *key_keep, bool causal, float scale);
 
 /* ---- lookup, selection, combination ---------------------------------------------------------------- */
 ax_tensor *ax_embedding(ax_tensor *weight, ax_tensor *idx);           // weight (V, C), idx I32 (…) → (…, C)

@@ -128,7 +128,7 @@ static ax_tensor *conv1d(ax_tensor *x, ax_tensor *w, ax_tensor *b) { return ax_a
 // causal self-attention: x (B, T, C) → (B, T, C), before the output projection; heads split and merged in place
 static ax_tensor *self_attention(const ax_gpt *m, const ax_gpt_block *h, ax_tensor *x) {
     int H = m->cfg.n_head, D = m->cfg.n_embd / H;
-    return ax_attention_qkv(conv1d(x, h->attn_w, h->attn_b), H, true, 1.0f / sqrtf((float)D));
+    return ax_attention_qkv(conv1d(x, h->attn_w, h->attn_b), H, NULL, true, 1.0f / sqrtf((float)D));
 }
 
 static ax_tensor *block_forward(const ax_gpt *m, const ax_gpt_block *h, ax_tensor *x, bool train) {

@@ -1,9 +1,9 @@
 /* The Transformer encoder–decoder (include/axon/transformer.h): parameters under torch.nn.Transformer's names, their
  * initialisation, and the training forward composed from differentiable ops, so that backward comes from the tape.
  *
- * Heads. Self-attention without a padding mask (the decoder's causal one) runs ax_attention_qkv straight on the packed
- * projection. With a mask (encoder) or separate keys (cross-attention) the heads are strided views of the projections,
- * (B, T, H, D) read as (B, H, T, D) by ax_attention without a copy; only the merged output (B, T, d) is packed. */
+ * Heads. Self-attention runs ax_attention_qkv straight on the packed projection q | k | v, cross-attention
+ * ax_attention_q_kv on the query projection and the packed k | v of the memory: the heads are never split or merged
+ * by copies, forward or backward. */
 #include "axon/transformer.h"
 
 #include <math.h>
@@ -120,18 +120,6 @@ static ax_tensor *embed(const ax_transformer *m, ax_tensor *ids, bool train) {
     return ax_dropout(ax_add(x, ax_narrow(m->pos, 0, 0, ids->shape[1])), m->cfg.dropout, train);
 }
 
-// part j of the `parts` equal pieces of a packed projection (B, T, parts·C) as heads (B, H, T, C/H): a view
-static ax_tensor *heads(ax_tensor *packed, int parts, int j, int H) {
-    int64_t B = packed->shape[0], T = packed->shape[1], D = packed->shape[2] / parts / H;
-    ax_tensor *v = ax_reshape(packed, AX_SHAPE(B, T, (int64_t)parts * H, D));
-    return ax_transpose(ax_narrow(v, 2, (int64_t)j * H, H), 1, 2);
-}
-
-// heads (B, H, T, D) side by side again: (B, T, H·D)
-static ax_tensor *merge_heads(ax_tensor *o) {
-    return ax_reshape(ax_transpose(o, 1, 2), AX_SHAPE(o->shape[0], o->shape[2], o->shape[1] * o->shape[3]));
-}
-
 // rows [from, from + n) of the packed in-projection: the query (0), key (d) or value (2d) weights and bias
 static ax_tensor *in_proj(const ax_mha_weights *w, ax_tensor *x, int64_t from, int64_t n) {
     return ax_linear(x, ax_narrow(w->in_proj_w, 0, from, n), ax_narrow(w->in_proj_b, 0, from, n));
@@ -144,17 +132,8 @@ static ax_tensor *mha(const ax_transformer_config *c, const ax_mha_weights *w, a
     int H = c->n_head;
     int64_t d = c->d_model;
     float scale = 1.0f / sqrtf((float)(d / H));
-    ax_tensor *o;
-    if (!mem && !keep) {
-        o = ax_attention_qkv(ax_linear(x, w->in_proj_w, w->in_proj_b), H, causal, scale);
-    } else if (!mem) {
-        ax_tensor *qkv = ax_linear(x, w->in_proj_w, w->in_proj_b);
-        ax_tensor *q = heads(qkv, 3, 0, H), *k = heads(qkv, 3, 1, H), *v = heads(qkv, 3, 2, H);
-        o = merge_heads(ax_attention(q, k, v, keep, causal, scale));
-    } else {
-        ax_tensor *q = in_proj(w, x, 0, d), *kv = in_proj(w, mem, d, 2 * d);
-        o = merge_heads(ax_attention(heads(q, 1, 0, H), heads(kv, 2, 0, H), heads(kv, 2, 1, H), keep, causal, scale));
-    }
+    ax_tensor *o = mem ? ax_attention_q_kv(in_proj(w, x, 0, d), in_proj(w, mem, d, 2 * d), H, keep, causal, scale)
+                       : ax_attention_qkv(ax_linear(x, w->in_proj_w, w->in_proj_b), H, keep, causal, scale);
     return ax_linear(o, w->out_proj_w, w->out_proj_b);
 }
 

@@ -3,9 +3,10 @@
  *   dv += Pᵀ·dout   dS = P⊙(dout·vᵀ − Σ dout⊙out)   dq += dS·k·scale   dk += dSᵀ·q·scale
  * ax_attention reads q, k, v through their strides as long as the head dim is contiguous, so the (B, T, H, D)
  * → (B, H, T, D) transpose that splits heads costs no copy; other layouts are packed first. ax_attention_qkv
- * goes one step further for self-attention: it reads q | k | v straight out of the packed projection (B, T, 3C),
- * writes the heads side by side into (B, T, C), and its backward writes straight into the gradient of the
- * packed projection, so the head split and merge cost nothing either way. A query row with no visible key
+ * and ax_attention_q_kv go one step further: they read the heads straight out of the packed projections
+ * (q | k | v (B, T, 3C) for self-attention; q (B, Tq, C) and k | v (B, Tk, 2C) for cross-attention), write them
+ * side by side into (B, Tq, C), and their backward writes straight into the gradients of the projections, so
+ * the head split and merge cost nothing either way. A query row with no visible key
  * gives zeros (PyTorch's softmax of an all −∞ row gives NaN). */
 #include "autograd/tape.h"
 #include "axon/ops.h"
@@ -25,8 +26,8 @@ static ax_attn_operand operand(const ax_tensor *x) {
     return (ax_attn_operand){x->data, x->stride[0], x->stride[1], x->stride[2]};
 }
 
-// Runs the forward of p into out and records the node (inputs in[0 .. n_in)) that runs its backward.
-static void run_forward(ax_attn_problem p, ax_tensor *out, ax_backward_fn backward, int n_in, ax_tensor *const *in) {
+// Runs the forward of p into out and records the node (inputs in[0 .. n_in)) that runs its backward; the node or NULL.
+static ax_node *run_forward(ax_attn_problem p, ax_tensor *out, ax_backward_fn backward, int n_in, ax_tensor *const *in) {
     float *lse = ax_arena_alloc((size_t)(p.B * p.H * p.Tq) * sizeof(float));
     ax_attn_forward(&p, out->data, lse);
     ax_node *n = ax_tape_record("attention", backward, out, n_in, in);
@@ -35,6 +36,7 @@ static void run_forward(ax_attn_problem p, ax_tensor *out, ax_backward_fn backwa
         *sv = (attention_saved){p, lse};
         n->saved = sv;
     }
+    return n;
 }
 
 static void attention_backward(ax_node *n) {
@@ -68,28 +70,54 @@ ax_tensor *ax_attention(ax_tensor *q, ax_tensor *k, ax_tensor *v, ax_tensor *key
     return out;
 }
 
-/* ---- self-attention on the packed projection ---- */
+/* ---- attention on packed projections: heads side by side, read and written in place ---- */
 
-static void attention_qkv_backward(ax_node *n) {
+// dq into the gradient of in[0], dk and dv into that of in[n_in − 1] at columns iarg[0] and iarg[0] + C
+static void attention_packed_backward(ax_node *n) {
     const attention_saved *sv = n->saved;
-    float *d = ax_grad_buf(n->in[0]);
-    int64_t C = sv->p.H * sv->p.D;
-    if (d) ax_attn_backward(&sv->p, n->out->data, n->out->grad->data, sv->lse, d, d + C, d + 2 * C);
+    int64_t C = sv->p.H * sv->p.D, k_col = n->iarg[0];
+    float *dq = ax_grad_buf(n->in[0]), *dkv = ax_grad_buf(n->in[n->n_in - 1]);
+    if (dq || dkv)
+        ax_attn_backward(&sv->p, n->out->data, n->out->grad->data, sv->lse, dq, dkv ? dkv + k_col : NULL,
+                         dkv ? dkv + k_col + C : NULL);
 }
 
-ax_tensor *ax_attention_qkv(ax_tensor *qkv, int n_head, bool causal, float scale) {
+/* The heads of q in columns [0, C) of q_src (B, Tq, ·) attend over the keys in columns [k_col, k_col + C) and the
+ * values in [k_col + C, k_col + 2C) of kv_src (B, Tk, ·); out (B, Tq, C). q_src and kv_src are contiguous, and
+ * the same tensor for self-attention. */
+static ax_tensor *attend_packed(ax_tensor *q_src, ax_tensor *kv_src, int64_t k_col, int64_t C, int n_head,
+                                ax_tensor *keep, bool causal, float scale) {
+    int64_t B = q_src->shape[0], Tq = q_src->shape[1], Tk = kv_src->shape[1], D = C / n_head;
+    AX_ASSERT(!keep || (keep->dtype == AX_BOOL && keep->ndim == 2 && keep->shape[0] == B && keep->shape[1] == Tk),
+              "attention: key_keep %s must be BOOL (B %lld, Tk %lld)", keep ? ax_shape_str(keep) : "", (long long)B,
+              (long long)Tk);
+    const float *q = q_src->data, *kv = kv_src->data;
+    ax_attn_layout lq = {Tq * q_src->shape[2], D, q_src->shape[2]}, lkv = {Tk * kv_src->shape[2], D, kv_src->shape[2]};
+    ax_attn_layout out_layout = {Tq * C, D, C};
+    ax_attn_problem p = {B, n_head, Tq, Tk, D,
+                         (ax_attn_operand){q, lq.sb, lq.sh, lq.st},
+                         (ax_attn_operand){kv + k_col, lkv.sb, lkv.sh, lkv.st},
+                         (ax_attn_operand){kv + k_col + C, lkv.sb, lkv.sh, lkv.st},
+                         keep ? ax_contiguous(keep)->data : NULL, causal, scale, out_layout, lq, lkv, lkv};
+    ax_tensor *out = ax_empty(3, (int64_t[]){B, Tq, C});
+    ax_tensor *in[2] = {q_src, kv_src};
+    ax_node *n = run_forward(p, out, attention_packed_backward, q_src == kv_src ? 1 : 2, in);
+    if (n) n->iarg[0] = k_col;
+    return out;
+}
+
+ax_tensor *ax_attention_qkv(ax_tensor *qkv, int n_head, ax_tensor *key_keep, bool causal, float scale) {
     AX_ASSERT(qkv->ndim == 3 && qkv->dtype == AX_F32 && n_head > 0 && qkv->shape[2] % (3 * n_head) == 0,
               "attention_qkv needs F32 (B, T, 3·C) with C a multiple of %d heads, got %s", n_head, ax_shape_str(qkv));
     qkv = ax_contiguous(qkv);
-    int64_t B = qkv->shape[0], T = qkv->shape[1], C = qkv->shape[2] / 3, D = C / n_head;
-    const float *base = qkv->data;
-    ax_attn_layout in = {T * 3 * C, D, 3 * C}, out_layout = {T * C, D, C};
-    ax_attn_problem p = {B, n_head, T, T, D,
-                         (ax_attn_operand){base, in.sb, in.sh, in.st},
-                         (ax_attn_operand){base + C, in.sb, in.sh, in.st},
-                         (ax_attn_operand){base + 2 * C, in.sb, in.sh, in.st},
-                         NULL, causal, scale, out_layout, in, in, in};
-    ax_tensor *out = ax_empty(3, (int64_t[]){B, T, C});
-    run_forward(p, out, attention_qkv_backward, 1, &qkv);
-    return out;
+    int64_t C = qkv->shape[2] / 3;
+    return attend_packed(qkv, qkv, C, C, n_head, key_keep, causal, scale);
+}
+
+ax_tensor *ax_attention_q_kv(ax_tensor *q, ax_tensor *kv, int n_head, ax_tensor *key_keep, bool causal, float scale) {
+    AX_ASSERT(q->ndim == 3 && kv->ndim == 3 && q->dtype == AX_F32 && kv->dtype == AX_F32 && n_head > 0 &&
+                  q->shape[2] % n_head == 0 && kv->shape[2] == 2 * q->shape[2] && kv->shape[0] == q->shape[0],
+              "attention_q_kv needs F32 q (B, Tq, C) and kv (B, Tk, 2·C) with C a multiple of %d heads, got %s, %s",
+              n_head, ax_shape_str(q), ax_shape_str(kv));
+    return attend_packed(ax_contiguous(q), ax_contiguous(kv), 0, q->shape[2], n_head, key_keep, causal, scale);
 }

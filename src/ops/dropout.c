@@ -1,43 +1,39 @@
 /* Inverted dropout: y = x·m/(1−p) with m ~ Bernoulli(1−p); dx += dy·m/(1−p) with the same mask. Eval mode (or
  * p = 0) is the identity; p = 1 gives zeros. The mask is counter-based: one 64-bit key per call from the global RNG,
- * and element i keeps when the top 24 bits of mix(key + i) — a uniform in [0, 1) — are ≥ p. Elements are independent,
- * so the mask is drawn in parallel and does not depend on the thread count. */
+ * and element i keeps when ax_dropout_bits(key, i), a 24-bit uniform (backend/cpu/fused.h), is ≥ p·2^24. Elements
+ * are independent, so the mask is drawn in parallel, in SIMD, and does not depend on the thread count or the ISA.
+ * (Element indices are 32-bit: a tensor past 2^32 elements repeats its mask pattern.) */
 #include "autograd/tape.h"
 #include "axon/ops.h"
+#include "backend/cpu/fused.h"
 
 #include <math.h>
 
 #define PAR_MIN 32768 // elements below which a loop stays single-threaded
+#define CHUNK 16384   // elements per task of the forward
 
-// splitmix64's finaliser: a bijective mix of 64 bits
-static inline uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-// mask[i] = 1 when uniform(key, i) ≥ p, with uniform = (mix64(key + i·γ) >> 40) / 2^24
-static void draw_mask(uint8_t *mask, int64_t n, uint64_t key, float p) {
-    uint64_t cut = (uint64_t)ceil((double)p * 16777216.0); // u ≥ p ⇔ the 24-bit integer ≥ ⌈p·2^24⌉
-#pragma omp parallel for simd if (n > PAR_MIN)
-    for (int64_t i = 0; i < n; i++) mask[i] = (mix64(key + (uint64_t)i * 0x9E3779B97F4A7C15ull) >> 40) >= cut;
-}
-
-// dst = src·m·scale, or dst += that when accumulate
-static void apply_mask(const float *src, const uint8_t *m, float scale, float *dst, int64_t n, bool accumulate) {
-    if (accumulate) {
-#pragma omp parallel for simd if (n > PAR_MIN)
-        for (int64_t i = 0; i < n; i++) dst[i] += m[i] ? src[i] * scale : 0.0f;
-    } else {
-#pragma omp parallel for simd if (n > PAR_MIN)
-        for (int64_t i = 0; i < n; i++) dst[i] = m[i] ? src[i] * scale : 0.0f;
+// y = x·keep·scale with keep drawn (backend/cpu/fused.h: ax_dropout_bits) for each element from the call's key
+static void dropout_forward(const float *x, float *y, uint8_t *keep, int64_t n, uint64_t key, float p, float scale) {
+    uint32_t cut = (uint32_t)ceil((double)p * 16777216.0); // u ≥ p ⇔ the 24-bit integer ≥ ⌈p·2^24⌉
+    int64_t chunks = (n + CHUNK - 1) / CHUNK;
+    const ax_fused_isa *k = ax_fused();
+#pragma omp parallel for if (n > PAR_MIN)
+    for (int64_t c = 0; c < chunks; c++) {
+        int64_t o = c * CHUNK, len = n - o < CHUNK ? n - o : CHUNK;
+        k->dropout(x + o, y + o, keep + o, len, (uint32_t)o, key, cut, scale);
     }
 }
 
+// dx += dy·m·scale
 static void dropout_backward(ax_node *n) {
     float *dx = ax_grad_buf(n->in[0]);
     if (!dx) return;
-    apply_mask(n->out->grad->data, n->saved, n->farg[0], dx, ax_numel(n->out), true);
+    const float *dy = n->out->grad->data;
+    const uint8_t *m = n->saved;
+    float scale = n->farg[0];
+    int64_t len = ax_numel(n->out);
+#pragma omp parallel for simd if (len > PAR_MIN)
+    for (int64_t i = 0; i < len; i++) dx[i] += m[i] ? dy[i] * scale : 0.0f;
 }
 
 ax_tensor *ax_dropout(ax_tensor *x, float p, bool train) {
@@ -48,10 +44,9 @@ ax_tensor *ax_dropout(ax_tensor *x, float p, bool train) {
     uint8_t *mask = ax_arena_alloc((size_t)len); // 1 = keep; u ∈ [0, 1) so p = 1 drops everything
     ax_rng *rng = ax_rng_global();
     uint64_t hi = ax_rng_u32(rng), key = hi << 32 | ax_rng_u32(rng);
-    draw_mask(mask, len, key, p);
     float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
     ax_tensor *y = ax_empty(x->ndim, x->shape);
-    apply_mask(ax_f32(x), mask, scale, y->data, len, false);
+    dropout_forward(ax_f32(x), y->data, mask, len, key, p, scale);
     ax_node *n = AX_RECORD("dropout", dropout_backward, y, x);
     if (n) {
         n->saved = mask;

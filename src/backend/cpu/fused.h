@@ -53,6 +53,11 @@ typedef struct {
     // dx += g·GELU'(x)
     void (*gelu_grad)(const float *x, const float *g, float *dx, int64_t n, bool tanh_approx);
 
+    /* inverted dropout of elements [first, first + n) of a tensor: keep[i] = 1 when the 24-bit uniform
+     * ax_dropout_bits(key, first + i) ≥ cut, y[i] = keep[i] ? x[i]·scale : 0 */
+    void (*dropout)(const float *x, float *y, uint8_t *keep, int64_t n, uint32_t first, uint64_t key, uint32_t cut,
+                    float scale);
+
     // one Adam(W) update of p, m, v (n) from the gradient g
     void (*adam)(const ax_adam_step *s, float *p, const float *g, float *m, float *v, int64_t n);
 
@@ -82,6 +87,20 @@ typedef struct {
     // its backward for the score's gradient ds: dk += ds·v·(1 − e²), dq likewise (either may be NULL)
     void (*tanh_dot_grad)(const float *e, const float *v, float ds, float *dk, float *dq, int64_t n);
 } ax_fused_isa;
+
+/* The dropout mask's random bits: a 24-bit uniform integer for element i of a call keyed by key, from two rounds
+ * of a 32-bit integer mixer (lowbias32), which every instruction set vectorises (a 64-bit mixer would not).
+ * Counter-based: element i's bits do not depend on the thread or the chunk that draws them. */
+static inline uint32_t ax_mix32(uint32_t h) {
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    h *= 0x846ca68bu;
+    return h ^ (h >> 16);
+}
+static inline uint32_t ax_dropout_bits(uint64_t key, uint32_t i) {
+    return ax_mix32(ax_mix32(i ^ (uint32_t)key) + (uint32_t)(key >> 32)) >> 8;
+}
 
 extern const ax_fused_isa ax_fused_avx512, ax_fused_avx2, ax_fused_generic;
 

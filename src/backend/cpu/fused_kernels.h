@@ -284,6 +284,18 @@ static void tanh_dot_grad(const float *e, const float *v, float ds, float *dk, f
     }
 }
 
+/* ---- dropout ---- */
+
+static void dropout(const float *x, float *y, uint8_t *keep, int64_t n, uint32_t first, uint64_t key, uint32_t cut,
+                    float scale) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+        uint8_t k = ax_dropout_bits(key, first + (uint32_t)i) >= cut;
+        keep[i] = k;
+        y[i] = k ? x[i] * scale : 0.0f;
+    }
+}
+
 /* ---- Adam(W) ---- */
 
 static void adam(const ax_adam_step *step, float *p, const float *g, float *m, float *v, int64_t n) {
@@ -301,5 +313,5 @@ static void adam(const ax_adam_step *step, float *p, const float *g, float *m, f
 
 const ax_fused_isa FUSED_ISA = {FUSED_NAME,    supported,    max_row,        sumexp_row, softmax_row,
                                 softmax_row_grad, ce_row_grad, layernorm_row, layernorm_row_grad, gelu,
-                                gelu_grad,     adam,         rnn_cell,       rnn_cell_grad, lstm_cell,
+                                gelu_grad,     dropout,      adam,         rnn_cell,       rnn_cell_grad, lstm_cell,
                                 lstm_cell_grad, gru_cell,    gru_cell_grad,  tanh_dot,      tanh_dot_grad};
