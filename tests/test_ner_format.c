@@ -78,6 +78,26 @@ static void test_schemes(void) {
     ax_ner_span got[5];
     int k = ax_ner_ids_to_spans(&ts, ids, 5, got);
     CHECK(k == 3 && got[0].start == 0 && got[0].end == 2 && got[1].type == 1 && got[2].start == 4, "lenient decode (%d)", k);
+    // repaired: the same entities, well-formed
+    int32_t fixed[5];
+    memcpy(fixed, ids, sizeof ids);
+    ax_ner_ids_repair(&ts, fixed, 5);
+    const int32_t want[] = {1, 2, 3, 0, 1}; // B-PER I-PER B-LOC O B-PER
+    CHECK(memcmp(fixed, want, sizeof want) == 0, "IOB2 repair: %d %d %d %d %d", fixed[0], fixed[1], fixed[2], fixed[3],
+          fixed[4]);
+    // BIOES: a piece cut inside entities, I-PER I-PER | O | B-LOC: S-/B-…E- again
+    ax_tagset bs;
+    ax_tagset_init(&bs, AX_NER_BIOES);
+    ax_tagset_add_type(&bs, "PER");
+    ax_tagset_add_type(&bs, "LOC");
+    int32_t cut[] = {2, 2, 0, 5}; // I-PER I-PER O B-LOC (ids 1 + 4·type + B 0, I 1, E 2, S 3)
+    ax_ner_ids_repair(&bs, cut, 4);
+    const int32_t bioes[] = {1, 3, 0, 8}; // B-PER E-PER O S-LOC
+    CHECK(memcmp(cut, bioes, sizeof bioes) == 0, "BIOES repair: %d %d %d %d", cut[0], cut[1], cut[2], cut[3]);
+    int32_t good[] = {1, 3, 0, 5, 7};
+    const int32_t same[] = {1, 3, 0, 5, 7}; // B-PER E-PER O B-LOC E-LOC: already well-formed, unchanged
+    ax_ner_ids_repair(&bs, good, 5);
+    CHECK(memcmp(good, same, sizeof same) == 0, "a well-formed sequence is left as it is");
 }
 
 static void test_conll_round_trip(void) {

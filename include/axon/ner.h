@@ -59,6 +59,10 @@ typedef struct {
 int ax_ner_ids_to_spans(const ax_tagset *ts, const int32_t *ids, int n, ax_ner_span *spans);
 /* Spans (sorted, not overlapping, inside 0..n) → tag ids of an n-token sentence in the tag set's scheme. */
 void ax_ner_spans_to_ids(const ax_tagset *ts, const ax_ner_span *spans, int n_spans, int n, int32_t *ids);
+/* Makes the tags of an n-token sequence well-formed in the scheme, keeping the entities conlleval reads in them: an
+ * I- or E- that opens an entity becomes B- (or S-), an entity that stops at the end gets its E- (ids → spans → ids).
+ * For a piece cut out of a longer sentence, whose first tag may continue an entity of the piece before it. */
+void ax_ner_ids_repair(const ax_tagset *ts, int32_t *ids, int n);
 
 /* ---- sentences with entities: what the files hold ---- */
 typedef struct {

@@ -31,6 +31,10 @@ int64_t ner_pieces(const ax_ner_corpus *c, int max_len, ner_piece **pieces, int6
     return n;
 }
 
+void ner_pieces_repair_tags(const ax_tagset *ts, const ner_piece *p, int64_t n, int32_t *ids) {
+    for (int64_t i = 0; i < n; i++) ax_ner_ids_repair(ts, ids + p[i].first, p[i].n);
+}
+
 static int by_length(const void *a, const void *b) {
     const ner_piece *x = a, *y = b;
     return x->n != y->n ? x->n - y->n : (x->first > y->first) - (x->first < y->first);

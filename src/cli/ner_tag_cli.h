@@ -15,6 +15,9 @@ int ner_scheme_parse(const char *name, ax_ner_scheme *s); // "iob2", "iob1", "bi
 /* The sentences of c cut into pieces of at most max_len tokens, in order (*pieces malloc'd, returns how many);
  * *n_cut (may be NULL) gets the number of sentences that were longer. */
 int64_t ner_pieces(const ax_ner_corpus *c, int max_len, ner_piece **pieces, int64_t *n_cut);
+// each piece's tag ids (into ids, indexed by token) made well-formed on their own: a piece cut inside an entity
+// starts it again with B- (ax_ner_ids_repair), as the CRF's start scores expect
+void ner_pieces_repair_tags(const ax_tagset *ts, const ner_piece *p, int64_t n, int32_t *ids);
 
 /* The model's tag ids of every token of c into ids (c->n_tokens), and when prob (c->n_sents) is not NULL each
  * sentence's confidence: the probability of its best tag sequence (ax_tagger_decode_prob; a product over the pieces

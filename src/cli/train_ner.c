@@ -122,6 +122,7 @@ static int setup_crf(ner_trainer *t) {
     if (ax_tagger_corpus_ids(&t->tags, &t->train, o->data, t->gold) != AX_OK) return AX_ERR;
     int64_t cut;
     t->n_pieces = ner_pieces(&t->train, (int)o->max_len, &t->pieces, &cut);
+    ner_pieces_repair_tags(&t->tags, t->pieces, t->n_pieces, t->gold);
     if (cut) ner_note(t, "note: %lld training sentences longer than --max-len %lld tokens were cut into pieces\n",
                       (long long)cut, (long long)o->max_len);
     return AX_OK;

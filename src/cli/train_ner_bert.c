@@ -157,6 +157,7 @@ int ner_bert_setup(ner_trainer *t) {
     ner_piece *words;
     int64_t cut, nw = ner_pieces(&t->train, (int)o->max_len, &words, &cut);
     t->n_pieces = ner_bert_cut(&t->sub, words, nw, cfg.max_len, &t->pieces);
+    ner_pieces_repair_tags(&t->tags, t->pieces, t->n_pieces, t->gold);
     free(words);
     if (t->n_pieces > nw || cut)
         ner_note(t, "note: %lld training sentences longer than --max-len %lld words or --positions %d sub-words were cut\n",

@@ -2,6 +2,7 @@
  * ill-formed sequence) reads the way the scorer reads it. */
 #include "axon/ner.h"
 
+#include <stdlib.h>
 
 // conlleval's endOfChunk: does the entity open before a token (prev prefix/type) end before one of (cur)?
 static bool chunk_ends(char prev, int prev_type, char cur, int cur_type) {
@@ -49,4 +50,12 @@ void ax_ner_spans_to_ids(const ax_tagset *ts, const ax_ner_span *spans, int n_sp
             ids[sp->end - 1] = sp->end - sp->start == 1 ? base + 3 : base + 2;
         }
     }
+}
+
+void ax_ner_ids_repair(const ax_tagset *ts, int32_t *ids, int n) {
+    if (n <= 0) return;
+    ax_ner_span *spans = malloc((size_t)n * sizeof *spans);
+    AX_ASSERT(spans, "out of memory");
+    ax_ner_spans_to_ids(ts, spans, ax_ner_ids_to_spans(ts, ids, n, spans), n, ids);
+    free(spans);
 }
