@@ -130,8 +130,8 @@ static void test_rng(void) {
 // One training-like step: ops with gradients, backward, reset. Needs more than the arena's first block.
 static void arena_step(ax_tensor *w) {
     ax_manual_seed(1);
-    ax_tensor *x = ax_randn(AX_SHAPE(64, 256), 0.0f, 1.0f);
-    ax_tensor *h = ax_tanh(ax_matmul(x, w)); // (64, 256)
+    ax_tensor *x = ax_randn(AX_SHAPE(128, 256), 0.0f, 1.0f);
+    ax_tensor *h = ax_tanh(ax_matmul(x, w)); // (128, 256)
     ax_tensor *e = ax_exp(ax_mul_scalar(ax_reshape(h, AX_SHAPE(-1)), 0.1f));
     ax_tensor *y = ax_mul(ax_reshape(ax_transpose(h, 0, 1), AX_SHAPE(-1)), e); // the reshape copies
     ax_backward_from(y, ax_ones(y->ndim, y->shape));
@@ -185,6 +185,25 @@ static void test_accumulation(void) {
     CHECK(x->grad->data == buf && equals(x->grad, e2), "zero_grad keeps the buffer; backward seeds 1");
     ax_zero_grad(x);
     CHECK(all_equal(x->grad, 0.0f), "zero_grad zeroes");
+    ax_arena_reset();
+}
+
+/* An intermediate's first gradient is handed over (add, reshape) or written (sub, relu, mul_scalar), later ones add
+ * to it; the same tensor twice in one add; an intermediate that takes the seed's own buffer and is then added to. */
+static void test_first_gradient(void) {
+    const float v[4] = {-1.5f, 0.0f, 2.0f, 3.25f};
+    ax_tensor *x = param(v, 4);
+    ax_tensor *h = ax_mul_scalar(x, 2.0f); // {-3, 0, 4, 6.5}
+    ax_tensor *twice = ax_reshape(ax_reshape(h, AX_SHAPE(2, 2)), AX_SHAPE(4));
+    ax_tensor *y = ax_add(ax_add(h, h), ax_mul_scalar(twice, 3.0f));
+    seed_ones(ax_sub(ax_add(y, ax_relu(h)), h)); // dy/dh = 2 + 3 + [h > 0] − 1
+    const float e1[4] = {8, 8, 10, 10};
+    CHECK(x->grad && equals(x->grad, e1), "handed-over and written first gradients, then sums");
+    ax_zero_grad(x);
+    h = ax_mul_scalar(x, 2.0f);
+    seed_ones(ax_add(h, ax_mul(h, h))); // h takes the seed's buffer, then gets 2h added: dy/dx = 2·(1 + 2h)
+    const float e2[4] = {-10, 2, 18, 28};
+    CHECK(equals(x->grad, e2), "a gradient handed over, then added to");
     ax_arena_reset();
 }
 
@@ -243,6 +262,7 @@ int main(void) {
     test_rng();
     test_arena();
     test_accumulation();
+    test_first_gradient();
     test_no_grad();
     test_detach();
     test_persistent_accumulation();

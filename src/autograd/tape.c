@@ -49,6 +49,30 @@ ax_node *ax_tape_record(const char *op, ax_backward_fn backward, ax_tensor *out,
     return n;
 }
 
+float *ax_grad_buf_fresh(ax_tensor *t, bool *fresh) {
+    *fresh = t && t->requires_grad && !t->grad && !t->persistent;
+    if (!*fresh) return ax_grad_buf(t);
+    t->grad = ax_empty(t->ndim, t->shape);
+    t->grad->name = "grad";
+    return t->grad->data;
+}
+
+bool ax_grad_adopt(ax_tensor *t, ax_tensor *g) {
+    if (!t || !t->requires_grad || t->grad || t->persistent) return false;
+    AX_ASSERT(g->dtype == AX_F32 && ax_numel(g) == ax_numel(t) && ax_is_contiguous(g),
+              "ax_grad_adopt: gradient %s does not fit %s", ax_shape_str(g), ax_shape_str(t));
+    ax_tensor *a = ax_arena_alloc(sizeof *a);
+    *a = (ax_tensor){.data = g->data, .dtype = AX_F32, .ndim = t->ndim, .name = "grad"};
+    int64_t s = 1;
+    for (int d = AX_MAX_DIMS - 1; d >= 0; d--) {
+        a->shape[d] = d < t->ndim ? t->shape[d] : 1;
+        a->stride[d] = s;
+        s *= a->shape[d];
+    }
+    t->grad = a;
+    return true;
+}
+
 float *ax_grad_buf(ax_tensor *t) {
     if (!t || !t->requires_grad) return NULL;
     if (!t->grad) {

@@ -28,6 +28,13 @@ ax_node *ax_tape_record(const char *op, ax_backward_fn backward, ax_tensor *out,
                    (ax_tensor *[]){__VA_ARGS__})
 
 float *ax_grad_buf(ax_tensor *t); // t's contiguous gradient, zero-initialised on first use; NULL if t needs none
+/* The same for a backward that writes every element: when t had no gradient yet (*fresh), the buffer is left
+ * uninitialised and must be written (=), not accumulated (+=); a parameter's gradient is never fresh. */
+float *ax_grad_buf_fresh(ax_tensor *t, bool *fresh);
+/* Hands g — a contiguous gradient holding as many elements as t, in t's row-major order, that nothing reads after
+ * this — to t as its gradient, when t needs one and has none yet and is not a parameter: no copy, no zeroing.
+ * False otherwise (the caller accumulates as usual). */
+bool ax_grad_adopt(ax_tensor *t, ax_tensor *g);
 void ax_tape_clear(void);         // forget every node (after backward, at arena reset)
 int64_t ax_tape_len(void);        // nodes on the tape
 

@@ -47,41 +47,57 @@ static void binary_kernel(binary_op op, const ax_tensor *a, const ax_tensor *b, 
 /* Backward. With g = dL/dout:
  *   add: da = g, db = g        sub: da = g, db = −g
  *   mul: da = g·b, db = g·a    div: da = g/b, db = −g·a/b²
- * each reduced over the dims along which that input was broadcast. */
+ * each reduced over the dims along which that input was broadcast. Without broadcasting, the first input whose
+ * gradient is plainly g and has none yet takes g itself (ax_grad_adopt), and a first gradient is written, not added
+ * to zeros; the loops run on the threads. */
+
+// the gradient of input `which` at one element: g times the local derivative at (a, b)
+static inline float local_grad(binary_op op, int which, float g, float a, float b) {
+    switch (op) {
+    case OP_ADD: return g;
+    case OP_SUB: return which == 0 ? g : -g;
+    case OP_MUL: return which == 0 ? g * b : g * a;
+    default: return which == 0 ? g / b : -g * a / (b * b);
+    }
+}
+
+// dx (=, or += unless fresh) the local gradient of input `which`, a, b and out all of one shape, contiguous
+static void same_shape_grad(binary_op op, int which, const float *g, const float *a, const float *b, float *dx,
+                            int64_t len, bool fresh) {
+#pragma omp parallel for simd if (len > 65536)
+    for (int64_t i = 0; i < len; i++) dx[i] = (fresh ? 0.0f : dx[i]) + local_grad(op, which, g[i], a[i], b[i]);
+}
+
+// the gradient of input `which` in the general case: the local gradient in out's shape, reduced into x's
+static void broadcast_grad(binary_op op, int which, const ax_tensor *a, const ax_tensor *b, const ax_tensor *out,
+                           float *dx) {
+    int64_t len = ax_numel(out);
+    float *tmp = ax_arena_alloc((size_t)len * sizeof(float));
+    // a and b materialised in the output's shape (cheap next to the ops that feed them)
+    ax_tensor *ta = ax_empty(out->ndim, out->shape), *tb = ax_empty(out->ndim, out->shape), *zero = ax_zeros(0, NULL);
+    binary_kernel(OP_ADD, a, zero, ta);
+    binary_kernel(OP_ADD, b, zero, tb);
+    same_shape_grad(op, which, out->grad->data, ta->data, tb->data, tmp, len, true);
+    ax_reduce_to(tmp, out->ndim, out->shape, which == 0 ? a : b, dx);
+}
+
 static void binary_backward(ax_node *n) {
     binary_op op = (binary_op)n->iarg[0];
     ax_tensor *a = n->in[0], *b = n->in[1], *out = n->out;
-    const float *g = out->grad->data;
-    int64_t len = ax_numel(out);
+    bool flat = ax_same_shape(a, out) && ax_same_shape(b, out) && ax_is_contiguous(a) && ax_is_contiguous(b);
+    bool g_taken = false; // g handed to an input: it stays unchanged while this backward reads it
     for (int which = 0; which < 2; which++) {
         ax_tensor *x = n->in[which];
-        float *dx = ax_grad_buf(x);
-        if (!dx) continue;
-        const float *src = g;
-        float *tmp = NULL;
+        if (!x->requires_grad) continue;
         bool plain = op == OP_ADD || (op == OP_SUB && which == 0);
-        if (!plain) { // local gradient times g, in the output's shape
-            tmp = ax_arena_alloc((size_t)len * sizeof(float));
-            // a and b materialised in the output's shape (cheap next to the ops that feed them)
-            ax_tensor *ta = ax_empty(out->ndim, out->shape), *tb = ax_empty(out->ndim, out->shape);
-            ax_tensor *zero = ax_zeros(0, NULL);
-            binary_kernel(OP_ADD, a, zero, ta);
-            binary_kernel(OP_ADD, b, zero, tb);
-            const float *va = ta->data, *vb = tb->data;
-            for (int64_t i = 0; i < len; i++) {
-                switch (op) {
-                case OP_SUB: tmp[i] = -g[i]; break;
-                case OP_MUL: tmp[i] = g[i] * (which == 0 ? vb[i] : va[i]); break;
-                default: tmp[i] = which == 0 ? g[i] / vb[i] : -g[i] * va[i] / (vb[i] * vb[i]); break;
-                }
-            }
-            src = tmp;
+        if (plain && !g_taken && ax_same_shape(x, out) && ax_grad_adopt(x, out->grad)) {
+            g_taken = true;
+            continue;
         }
-        if (ax_same_shape(x, out)) {
-            for (int64_t i = 0; i < len; i++) dx[i] += src[i];
-        } else {
-            ax_reduce_to(src, out->ndim, out->shape, x, dx);
-        }
+        bool fresh;
+        float *dx = flat ? ax_grad_buf_fresh(x, &fresh) : ax_grad_buf(x);
+        if (flat) same_shape_grad(op, which, out->grad->data, ax_f32(a), ax_f32(b), dx, ax_numel(out), fresh);
+        else broadcast_grad(op, which, a, b, out, dx);
     }
 }
 

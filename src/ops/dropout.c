@@ -24,16 +24,17 @@ static void dropout_forward(const float *x, float *y, uint8_t *keep, int64_t n, 
     }
 }
 
-// dx += dy·m·scale
+// dx += dy·m·scale (dx = … when x has no gradient yet)
 static void dropout_backward(ax_node *n) {
-    float *dx = ax_grad_buf(n->in[0]);
+    bool fresh;
+    float *dx = ax_grad_buf_fresh(n->in[0], &fresh);
     if (!dx) return;
     const float *dy = n->out->grad->data;
     const uint8_t *m = n->saved;
     float scale = n->farg[0];
     int64_t len = ax_numel(n->out);
 #pragma omp parallel for simd if (len > PAR_MIN)
-    for (int64_t i = 0; i < len; i++) dx[i] += m[i] ? dy[i] * scale : 0.0f;
+    for (int64_t i = 0; i < len; i++) dx[i] = (fresh ? 0.0f : dx[i]) + (m[i] ? dy[i] * scale : 0.0f);
 }
 
 ax_tensor *ax_dropout(ax_tensor *x, float p, bool train) {

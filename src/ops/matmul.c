@@ -103,9 +103,9 @@ static void gemm_nb(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const flo
                         i > 0 && sc[0] == 0 ? 1.0f : beta, C + i * sc[0], ldc, sc[1], n[1]);
 }
 
-// dA (M×K) += dC (M×N) · op(B)ᵀ
-static void backward_a(const mm_plan *p, const float *dc, float *da) {
-    gemm_nb(false, !p->b.trans, p->M, p->K, p->N, dc, p->N, p->sc, p->b.data, p->b.ld, p->b.bs, 1.0f, da, p->K, p->sa,
+// dA (M×K) = dC (M×N) · op(B)ᵀ + beta·dA
+static void backward_a(const mm_plan *p, const float *dc, float beta, float *da) {
+    gemm_nb(false, !p->b.trans, p->M, p->K, p->N, dc, p->N, p->sc, p->b.data, p->b.ld, p->b.bs, beta, da, p->K, p->sa,
             p->n);
 }
 
@@ -113,7 +113,7 @@ static void matmul_backward(ax_node *n) {
     mm_plan p = plan(n->in[0], n->in[1], n->out);
     const float *dc = n->out->grad->data;
     float *da = ax_grad_buf(n->in[0]), *db = ax_grad_buf(n->in[1]);
-    if (da) backward_a(&p, dc, da);
+    if (da) backward_a(&p, dc, 1.0f, da);
     if (db) // dB (K×N) += op(A)ᵀ · dC
         gemm_nb(!p.a.trans, false, p.K, p.N, p.M, p.a.data, p.a.ld, p.a.bs, dc, p.N, p.sc, 1.0f, db, p.N, p.sb, p.n);
 }
@@ -205,8 +205,10 @@ static void layer_backward(ax_node *n, bool w_out_in) {
     ax_tensor x = rows_of(n->in[0]), w = weight_operand(n->in[1], w_out_in), y = rows_of(n->out);
     mm_plan p = plan(&x, &w, &y);
     const float *dy = n->out->grad->data;
-    float *dx = ax_grad_buf(n->in[0]), *dw = ax_grad_buf(n->in[1]), *db = n->n_in > 2 ? ax_grad_buf(n->in[2]) : NULL;
-    if (dx) backward_a(&p, dy, dx);
+    bool fresh; // x has no gradient yet: the GEMM writes it (beta 0) instead of adding to zeros
+    float *dx = ax_grad_buf_fresh(n->in[0], &fresh), *dw = ax_grad_buf(n->in[1]);
+    float *db = n->n_in > 2 ? ax_grad_buf(n->in[2]) : NULL;
+    if (dx) backward_a(&p, dy, fresh ? 0.0f : 1.0f, dx);
     if (dw && w_out_in) // dw (N×K) += dyᵀ · op(x)
         ax_gemm(true, p.a.trans, p.N, p.K, p.M, 1.0f, dy, p.N, p.a.data, p.a.ld, 1.0f, dw, p.K);
     else if (dw) // dw (K×N) += op(x)ᵀ · dy

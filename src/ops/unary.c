@@ -9,17 +9,18 @@
 #include "backend/cpu/fused.h"
 
 #include <math.h>
+#include <string.h>
 
 #define CHUNK 4096      // elements per task handed to a thread
 #define PAR_MIN 32768   // elements below which the loops stay single-threaded
 
 typedef void (*unary_fwd)(const float *x, float *y, int64_t n, float a);
-typedef void (*unary_bwd)(const float *x, const float *y, const float *g, float *dx, int64_t n, float a);
+typedef void (*unary_bwd)(const float *x, const float *y, const float *g, float *dx, int64_t n, float a, bool set);
 
 typedef struct {
     const char *name; // op name on the tape
     unary_fwd fwd;    // y[i] = f(x[i])
-    unary_bwd bwd;    // dx[i] += g[i]·f'(x[i]), given x and y = f(x)
+    unary_bwd bwd;    // dx[i] += g[i]·f'(x[i]) given x and y = f(x), or dx[i] = … when set
 } unary_op;
 
 typedef struct {
@@ -35,11 +36,11 @@ typedef struct {
         }                                                                                          \
     }                                                                                              \
     static void NAME##_bwd(const float *restrict xs, const float *restrict ys,                    \
-                           const float *restrict gs, float *restrict dx, int64_t n, float a) {     \
-        _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                          \
+                           const float *restrict gs, float *restrict dx, int64_t n, float a, bool set) { \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                      \
             float x = xs[i], y = ys[i];                                                            \
             (void)x, (void)y;                                                                      \
-            dx[i] += gs[i] * (GRAD);                                                               \
+            dx[i] = (set ? 0.0f : dx[i]) + gs[i] * (GRAD);                                         \
         }                                                                                          \
     }                                                                                              \
     static const unary_op NAME##_op = {#NAME, NAME##_fwd, NAME##_bwd};
@@ -60,7 +61,8 @@ static inline float tanh_f(float x) {
 /* ---- GELU: x·Φ(x) exactly (erf), or PyTorch's tanh approximation (a = 1), on the fused SIMD kernels ---- */
 
 static void gelu_fwd(const float *x, float *y, int64_t n, float a) { ax_fused()->gelu(x, y, n, a != 0.0f); }
-static void gelu_bwd(const float *x, const float *y, const float *g, float *dx, int64_t n, float a) {
+static void gelu_bwd(const float *x, const float *y, const float *g, float *dx, int64_t n, float a, bool set) {
+    if (set) memset(dx, 0, (size_t)n * sizeof *dx);
     ax_fused()->gelu_grad(x, g, dx, n, a != 0.0f);
 }
 static const unary_op gelu_op = {"gelu", gelu_fwd, gelu_bwd}, gelu_tanh_op = {"gelu_tanh", gelu_fwd, gelu_bwd};
@@ -85,7 +87,8 @@ UNARY_OP(tanh,        tanh_f(x),                      1.0f - y * y)
 static inline int64_t chunk_len(int64_t c, int64_t n) { return n - c * CHUNK < CHUNK ? n - c * CHUNK : CHUNK; }
 
 static void unary_backward(ax_node *n) {
-    float *dx = ax_grad_buf(n->in[0]);
+    bool fresh;
+    float *dx = ax_grad_buf_fresh(n->in[0], &fresh);
     if (!dx) return;
     const unary_saved *s = n->saved;
     const float *y = n->out->data, *g = n->out->grad->data;
@@ -94,7 +97,7 @@ static void unary_backward(ax_node *n) {
 #pragma omp parallel for if (len > PAR_MIN)
     for (int64_t c = 0; c < n_chunks; c++) {
         int64_t o = c * CHUNK;
-        s->op->bwd(s->x + o, y + o, g + o, dx + o, chunk_len(c, len), a);
+        s->op->bwd(s->x + o, y + o, g + o, dx + o, chunk_len(c, len), a, fresh);
     }
 }
 

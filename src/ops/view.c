@@ -42,9 +42,10 @@ static void scatter_add(const float *g, const ax_tensor *view, float *dst) {
         }
 }
 
-/* ---- contiguous: y = x packed row-major; dx += dy ---- */
+/* ---- contiguous: y = x packed row-major; dx += dy (or dx = dy, handed over, when x has no gradient yet) ---- */
 
 static void copy_backward(ax_node *n) {
+    if (ax_grad_adopt(n->in[0], n->out->grad)) return; // the first gradient x gets: dy itself, no copy
     float *dx = ax_grad_buf(n->in[0]);
     const float *g = n->out->grad->data;
     int64_t len = ax_numel(n->out);
