@@ -1,10 +1,13 @@
-/* Whole-file reads and atomic writes (temp file + fsync + rename: readers never see half a file). */
+/* Whole-file reads and atomic writes (temp file + fsync + rename: readers never see half a file). A path that
+ * names something other than a file or a directory (/dev/null, /dev/stdout, a pipe) is written in place: renaming
+ * over it would replace the device with a file. */
 #include "axon/io.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int ax_read_file(const char *path, size_t max_len, void **data, size_t *len) {
@@ -40,7 +43,18 @@ int ax_read_file(const char *path, size_t max_len, void **data, size_t *len) {
     return AX_OK;
 }
 
+// data written straight into path, a device or a pipe
+static int write_in_place(const char *path, const void *data, size_t len) {
+    FILE *fp = fopen(path, "wb");
+    if (!fp) return ax_error("cannot open %s: %s", path, strerror(errno));
+    bool ok = fwrite(data, 1, len, fp) == len;
+    ok = (fclose(fp) == 0) && ok;
+    return ok ? AX_OK : ax_error("cannot write %s: %s", path, strerror(errno));
+}
+
 int ax_write_file_atomic(const char *path, const void *data, size_t len) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return write_in_place(path, data, len);
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp) return ax_error("out of memory");
