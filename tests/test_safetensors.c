@@ -263,8 +263,8 @@ static void test_atomic_write(void) {
     CHECK(ax_safetensors_write(dir, &new_e, 1, NULL, NULL, 0) == AX_ERR, "rename onto a directory fails");
     remove(inner);
     rmdir(dir);
-    struct stat st;
-    CHECK(ax_write_file_atomic("/dev/null", "x", 1) == AX_OK && stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode),
+    struct stat dev;
+    CHECK(ax_write_file_atomic("/dev/null", "x", 1) == AX_OK && stat("/dev/null", &dev) == 0 && S_ISCHR(dev.st_mode),
           "a device is written in place, never replaced by a file");
     size_t len;
     void *bytes = slurp(path, &len);
