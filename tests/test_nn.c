@@ -4,6 +4,7 @@
 #include "fixture.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -198,6 +199,47 @@ static void test_init(void) {
     ax_arena_reset();
 }
 
+/* Orthogonal init: orthonormal columns (tall), rows (wide) or both (square), times the gain; the first vector is the
+ * normalised first vector of the same normal draw (Q of a QR with diag(R) > 0, as torch.nn.init.orthogonal_). */
+static void test_orthogonal(void) {
+    static const struct {
+        int64_t shape[3];
+        int ndim;
+        float gain;
+    } cases[] = {{{12, 3}, 2, 1.0f}, {{3, 12}, 2, 1.0f}, {{5, 5}, 2, 2.0f}, {{4, 2, 3}, 3, 1.0f}, {{1024, 256}, 2, 1.0f}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        ax_tensor *t = ax_tensor_new(AX_F32, cases[k].ndim, cases[k].shape);
+        ax_manual_seed(3);
+        ax_init_orthogonal(t, cases[k].gain);
+        int64_t rows = t->shape[0], cols = ax_numel(t) / rows;
+        bool tall = rows >= cols;
+        int64_t n = tall ? cols : rows, m = tall ? rows : cols;
+        const float *q = ax_f32(t);
+        double worst = 0, g2 = (double)cases[k].gain * cases[k].gain;
+        for (int64_t u = 0; u < n; u++)
+            for (int64_t v = 0; v < n; v++) {
+                double dot = 0;
+                for (int64_t i = 0; i < m; i++)
+                    dot += (double)(tall ? q[i * cols + u] * q[i * cols + v] : q[u * cols + i] * q[v * cols + i]);
+                worst = fmax(worst, fabs(dot - (u == v ? g2 : 0.0)));
+            }
+        CHECK(worst < 1e-5 * g2, "case %zu: Gram matrix off the identity by %g", k, worst);
+        ax_manual_seed(3); // the draw again: its first vector, normalised
+        double *first = malloc((size_t)m * sizeof *first), norm = 0;
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t c = 0; c < cols; c++) {
+                double x = ax_rng_normal(ax_rng_global());
+                if (tall ? c == 0 : r == 0) first[tall ? r : c] = x, norm += x * x;
+            }
+        double off = 0;
+        for (int64_t i = 0; i < m; i++)
+            off = fmax(off, fabs((tall ? q[i * cols] : q[i]) - cases[k].gain * first[i] / sqrt(norm)));
+        CHECK(off < 1e-6, "case %zu: the first vector is the draw's, normalised (off by %g)", k, off);
+        free(first);
+        ax_tensor_free(t);
+    }
+}
+
 /* ---- layers: initialisation ---- */
 
 static void test_layer_init(void) {
@@ -329,6 +371,7 @@ static void test_dropout_layer(void) {
 int main(void) {
     test_registry();
     test_init();
+    test_orthogonal();
     test_layer_init();
     fx *f = fx_open("nn");
     test_linear_forward(f);

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "fixture.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const CASES[] = {"rnn_tanh_h0",      "rnn_relu_2l",       "rnn_tanh_bidir_packed", "lstm_1l",
@@ -152,6 +153,35 @@ static void gradcheck_module(void) {
     ax_arena_reset();
 }
 
+/* Keras's initialisation: forget-gate bias 1 in bias_ih and every other bias 0, recurrent weights with orthonormal
+ * columns, input weights inside the xavier bound √(6 / (in + 4H)). */
+static void keras_init(void) {
+    ax_params *p = ax_params_new();
+    ax_rnn r;
+    ax_manual_seed(4);
+    ax_rnn_init(&r, p, "", AX_LSTM, 5, 8, 2, false, 0.0f, true);
+    ax_rnn_init_keras(&r);
+    for (int k = 0; k < 2; k++) {
+        const ax_rnn_weights *w = &r.w[k][0];
+        bool biases = true;
+        for (int i = 0; i < 32; i++)
+            biases &= ax_f32(w->b_ih)[i] == (i >= 8 && i < 16 ? 1.0f : 0.0f) && ax_f32(w->b_hh)[i] == 0.0f;
+        CHECK(biases, "layer %d: forget bias 1, others 0", k);
+        double worst = 0;
+        for (int u = 0; u < 8; u++)
+            for (int v = 0; v < 8; v++) {
+                double dot = 0;
+                for (int i = 0; i < 32; i++) dot += (double)ax_f32(w->w_hh)[i * 8 + u] * ax_f32(w->w_hh)[i * 8 + v];
+                worst = fmax(worst, fabs(dot - (u == v)));
+            }
+        CHECK(worst < 1e-5, "layer %d: orthonormal recurrent columns (off by %g)", k, worst);
+        double bound = sqrt(6.0 / (double)(w->w_ih->shape[1] + 32)), top = 0;
+        for (int64_t i = 0; i < ax_numel(w->w_ih); i++) top = fmax(top, fabs(ax_f32(w->w_ih)[i]));
+        CHECK(top <= bound && top > 0.5 * bound, "layer %d: input weights up to %g, xavier bound %g", k, top, bound);
+    }
+    ax_params_free(p);
+}
+
 int main(void) {
     fx *f = fx_open("rnn");
     static const char *const isas[] = {"avx512", "avx2", "generic"}; // each build of the cell and GEMM kernels
@@ -167,5 +197,6 @@ int main(void) {
         for (int v = 0; v < 3; v++) gradcheck_sequence((ax_rnn_mode)mode, v == 1, v == 2);
     gradcheck_sequence(AX_GRU, true, true);
     gradcheck_module();
+    keras_init();
     return check_report();
 }

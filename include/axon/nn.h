@@ -40,6 +40,9 @@ void ax_init_xavier_uniform(ax_tensor *t, float gain);  // U(−a, a), a = gain�
 void ax_init_xavier_normal(ax_tensor *t, float gain);   // N(0, gain²·2 / (fan_in + fan_out))
 void ax_init_kaiming_uniform(ax_tensor *t, float gain, ax_fan_mode mode); // U(−b, b), b = gain·√(3 / fan)
 void ax_init_kaiming_normal(ax_tensor *t, float gain, ax_fan_mode mode);  // N(0, gain² / fan)
+/* torch.nn.init.orthogonal_: t viewed as (shape[0], rest) made orthonormal along its shorter side (rows when there
+ * are fewer rows, else columns) from a normal draw, Q of its QR with diag(R) > 0, times gain */
+void ax_init_orthogonal(ax_tensor *t, float gain);
 float ax_init_gain_relu(void);              // √2
 float ax_init_gain_leaky_relu(float slope); // √(2 / (1 + slope²))
 float ax_init_gain_tanh(void);              // 5/3

@@ -53,6 +53,11 @@ typedef struct {
 void ax_rnn_init(ax_rnn *r, ax_params *p, const char *prefix, ax_rnn_mode mode, int64_t input_size,
                  int64_t hidden_size, int num_layers, bool bidirectional, float dropout, bool bias);
 
+/* Re-initialises r as Keras initialises its recurrent layers: input weights xavier-uniform (glorot_uniform), recurrent
+ * weights orthogonal per layer (each (G·H, H) matrix with orthonormal columns), biases 0 except the LSTM's forget
+ * gate, 1 in bias_ih (unit_forget_bias). */
+void ax_rnn_init_keras(ax_rnn *r);
+
 /* x (B, T, C) → (B, T, D·H). h0, c0 (L·D, B, H) or NULL; lengths I32 (B) or NULL. *h_n, *c_n (L·D, B, H)
  * when not NULL (c_n for the LSTM only). train switches the inter-layer dropout on. */
 ax_tensor *ax_rnn_forward(const ax_rnn *r, ax_tensor *x, ax_tensor *h0, ax_tensor *c0, const ax_tensor *lengths,

@@ -14,7 +14,7 @@
 #include <string.h>
 
 typedef struct {
-    const char *data, *out;                         // text file, output directory
+    const char *data, *out, *init;                  // text file, output directory, "keras" or "torch" weights
     int64_t hidden, layers, seq_len, batch;         // architecture, truncation length, parallel streams
     int64_t max_iters, eval_every, log_every;       // steps, steps per validation, steps per metrics line
     int64_t warmup, seed, threads;                  // warm-up steps, random seed, threads (0: all)
@@ -47,6 +47,7 @@ typedef struct {
 static int parse_options(int argc, char **argv, cl_opts *o) {
     *o = (cl_opts){.data = NULL,
                    .out = "runs/char-lstm",
+                   .init = "keras",
                    .hidden = 256,
                    .layers = 4,
                    .seq_len = 100,
@@ -68,6 +69,9 @@ static int parse_options(int argc, char **argv, cl_opts *o) {
         {"hidden", OPT_INT, &o->hidden, "LSTM units per layer"},
         {"layers", OPT_INT, &o->layers, "stacked LSTM layers"},
         {"dropout", OPT_FLOAT, &o->dropout, "dropout after every LSTM layer"},
+        {"init", OPT_STRING, &o->init,
+         "initial weights: keras (the case study's: orthogonal recurrent weights, forget-gate bias 1) or torch "
+         "(torch.nn.LSTM's uniform ±1/√H)"},
         {"seq-len", OPT_INT, &o->seq_len, "characters per sequence (truncated-BPTT length)"},
         {"batch-size", OPT_INT, &o->batch, "parallel text streams per step"},
         {"max-iters", OPT_INT, &o->max_iters, "training steps"},
@@ -102,6 +106,7 @@ static int check_ranges(const cl_opts *o) {
         : !(o->lr > 0 && o->lr < 10) || !(o->min_lr >= 0)    ? "--lr must be in (0, 10), --min-lr ≥ 0"
         : !(o->clip >= 0) || o->warmup < 0 || o->threads < 0 ? "--grad-clip, --warmup-steps, --threads must be ≥ 0"
         : !(o->val_fraction > 0 && o->val_fraction < 1)      ? "--val-fraction must be in (0, 1)"
+        : strcmp(o->init, "keras") && strcmp(o->init, "torch") ? "--init must be keras or torch"
                                                              : NULL;
     if (bad) fprintf(stderr, "axon: %s\n", bad);
     return bad ? 2 : 0;
@@ -150,6 +155,7 @@ static int setup(cl_trainer *t) {
                                .dropout = (float)t->o.dropout};
     ax_manual_seed((uint64_t)t->o.seed);
     t->m = ax_char_lstm_new(&cfg);
+    if (strcmp(t->o.init, "keras") == 0) ax_rnn_init_keras(&t->m->lstm);
     ax_optim_config oc = ax_optim_defaults(AX_OPTIM_ADAM);
     oc.lr = (float)t->o.lr;
     t->opt = ax_optim_new(t->m->params, oc);

@@ -4,6 +4,7 @@
 #include "axon/nn.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 typedef enum { DIST_CONSTANT, DIST_UNIFORM, DIST_NORMAL } dist_kind;
 
@@ -92,6 +93,39 @@ void ax_init_kaiming_uniform(ax_tensor *t, float gain, ax_fan_mode mode) {
 void ax_init_kaiming_normal(ax_tensor *t, float gain, ax_fan_mode mode) {
     if (ax_numel(t) == 0) return;
     fill(t, (dist){DIST_NORMAL, 0.0, gain / sqrt(fan_of(t, mode))});
+}
+
+/* Modified Gram–Schmidt, in double, on the n = min(rows, cols) vectors of length m = max(rows, cols) that make up
+ * the draw (columns when rows ≥ cols, else rows): each vector has its projections on the earlier ones removed and is
+ * normalised, which is the Q of a QR factorisation with a positive diagonal. */
+void ax_init_orthogonal(ax_tensor *t, float gain) {
+    if (ax_numel(t) == 0) return;
+    AX_ASSERT(t->ndim >= 2 && ax_is_contiguous(t), "orthogonal init needs a contiguous tensor of 2+ dims, got %s",
+              ax_shape_str(t));
+    int64_t rows = t->shape[0], cols = ax_numel(t) / rows;
+    bool by_rows = rows < cols; // vector v, element i at q[v·m + i]
+    int64_t m = by_rows ? cols : rows, n = by_rows ? rows : cols;
+    double *q = malloc((size_t)(m * n) * sizeof *q);
+    AX_ASSERT(q, "out of memory");
+    for (int64_t r = 0; r < rows; r++) // the normal draw in row-major order, as torch draws it
+        for (int64_t c = 0; c < cols; c++) q[by_rows ? r * m + c : c * m + r] = ax_rng_normal(ax_rng_global());
+    for (int64_t v = 0; v < n; v++) {
+        double *a = q + v * m;
+        for (int64_t u = 0; u < v; u++) {
+            const double *b = q + u * m;
+            double dot = 0;
+            for (int64_t i = 0; i < m; i++) dot += a[i] * b[i];
+            for (int64_t i = 0; i < m; i++) a[i] -= dot * b[i];
+        }
+        double norm = 0;
+        for (int64_t i = 0; i < m; i++) norm += a[i] * a[i];
+        norm = sqrt(norm);
+        for (int64_t i = 0; i < m; i++) a[i] = norm > 0 ? a[i] / norm : 0.0;
+    }
+    float *p = t->data;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++) p[r * cols + c] = (float)(gain * q[by_rows ? r * m + c : c * m + r]);
+    free(q);
 }
 
 float ax_init_gain_relu(void) { return (float)sqrt(2.0); }

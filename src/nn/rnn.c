@@ -44,6 +44,19 @@ void ax_rnn_init(ax_rnn *r, ax_params *p, const char *prefix, ax_rnn_mode mode, 
     }
 }
 
+void ax_rnn_init_keras(ax_rnn *r) {
+    int64_t H = r->hidden_size;
+    for (int k = 0; k < r->num_layers; k++)
+        for (int d = 0; d < (r->bidirectional ? 2 : 1); d++) {
+            ax_rnn_weights *w = &r->w[k][d];
+            ax_init_xavier_uniform(w->w_ih, 1.0f);
+            ax_init_orthogonal(w->w_hh, 1.0f);
+            if (w->b_ih) ax_init_zeros(w->b_ih), ax_init_zeros(w->b_hh);
+            if (w->b_ih && r->mode == AX_LSTM) // gates i f g o: the forget gate's block
+                for (int64_t i = H; i < 2 * H; i++) ax_f32(w->b_ih)[i] = 1.0f;
+        }
+}
+
 static void check_state(const ax_rnn *r, const ax_tensor *x, const ax_tensor *s) {
     int64_t LD = r->num_layers * (r->bidirectional ? 2 : 1);
     AX_ASSERT(!s || (s->ndim == 3 && s->shape[0] == LD && s->shape[1] == x->shape[0] && s->shape[2] == r->hidden_size),

@@ -64,8 +64,13 @@ static inline float local_grad(binary_op op, int which, float g, float a, float 
 // dx (=, or += unless fresh) the local gradient of input `which`, a, b and out all of one shape, contiguous
 static void same_shape_grad(binary_op op, int which, const float *g, const float *a, const float *b, float *dx,
                             int64_t len, bool fresh) {
+    if (fresh) {
 #pragma omp parallel for simd if (len > 65536)
-    for (int64_t i = 0; i < len; i++) dx[i] = (fresh ? 0.0f : dx[i]) + local_grad(op, which, g[i], a[i], b[i]);
+        for (int64_t i = 0; i < len; i++) dx[i] = local_grad(op, which, g[i], a[i], b[i]);
+    } else {
+#pragma omp parallel for simd if (len > 65536)
+        for (int64_t i = 0; i < len; i++) dx[i] += local_grad(op, which, g[i], a[i], b[i]);
+    }
 }
 
 // the gradient of input `which` in the general case: the local gradient in out's shape, reduced into x's

@@ -33,8 +33,13 @@ static void dropout_backward(ax_node *n) {
     const uint8_t *m = n->saved;
     float scale = n->farg[0];
     int64_t len = ax_numel(n->out);
+    if (fresh) {
 #pragma omp parallel for simd if (len > PAR_MIN)
-    for (int64_t i = 0; i < len; i++) dx[i] = (fresh ? 0.0f : dx[i]) + (m[i] ? dy[i] * scale : 0.0f);
+        for (int64_t i = 0; i < len; i++) dx[i] = dy[i] * (m[i] ? scale : 0.0f);
+    } else {
+#pragma omp parallel for simd if (len > PAR_MIN)
+        for (int64_t i = 0; i < len; i++) dx[i] += dy[i] * (m[i] ? scale : 0.0f);
+    }
 }
 
 ax_tensor *ax_dropout(ax_tensor *x, float p, bool train) {

@@ -37,10 +37,18 @@ typedef struct {
     }                                                                                              \
     static void NAME##_bwd(const float *restrict xs, const float *restrict ys,                    \
                            const float *restrict gs, float *restrict dx, int64_t n, float a, bool set) { \
-        _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                      \
-            float x = xs[i], y = ys[i];                                                            \
-            (void)x, (void)y;                                                                      \
-            dx[i] = (set ? 0.0f : dx[i]) + gs[i] * (GRAD);                                         \
+        if (set) {                                                                                 \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                  \
+                float x = xs[i], y = ys[i];                                                        \
+                (void)x, (void)y;                                                                  \
+                dx[i] = gs[i] * (GRAD);                                                            \
+            }                                                                                      \
+        } else {                                                                                   \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                  \
+                float x = xs[i], y = ys[i];                                                        \
+                (void)x, (void)y;                                                                  \
+                dx[i] += gs[i] * (GRAD);                                                           \
+            }                                                                                      \
         }                                                                                          \
     }                                                                                              \
     static const unary_op NAME##_op = {#NAME, NAME##_fwd, NAME##_bwd};
