@@ -119,8 +119,9 @@ int ax_ner_tokenize(const char *text, size_t len, int64_t **starts, int64_t **le
 /* Raw text → sentences of tokens, appended to out (unlabelled). Underscores (italics in Project Gutenberg
  * texts) are removed first. by_line: every non-empty line is one sentence (a verse a line); otherwise
  * paragraphs end at blank lines and sentences after . ! ? (and closing quotes) when the next token starts with a
- * capital letter, a digit or an opening quote. Sentences longer than max_tokens are cut (a notice on stderr). */
-int ax_ner_split_text(const char *text, size_t len, int max_tokens, bool by_line, ax_ner_corpus *out);
+ * capital letter, a digit or an opening quote. Sentences longer than max_tokens are cut into pieces; *n_cut (may
+ * be NULL) gets how many were. */
+int ax_ner_split_text(const char *text, size_t len, int max_tokens, bool by_line, ax_ner_corpus *out, int64_t *n_cut);
 
 /* ---- weak labelling ---- */
 typedef struct ax_weak_labeler ax_weak_labeler; // gazetteers + labelling functions; opaque

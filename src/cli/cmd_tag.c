@@ -78,7 +78,7 @@ static int read_text(const tag_opts *o, ax_ner_corpus *c) {
     if (!o->text && read_stdin(&owned, &len) != AX_OK) return AX_ERR;
     const char *text = o->text ? o->text : owned;
     ax_ner_corpus_init(c);
-    int rc = ax_ner_split_text(text, o->text ? strlen(text) : len, 1 << 30, o->by_line, c);
+    int rc = ax_ner_split_text(text, o->text ? strlen(text) : len, 1 << 30, o->by_line, c, NULL);
     free(owned);
     return rc;
 }

@@ -13,9 +13,14 @@
 #define AX_DATA_DIR "data"
 #endif
 
-// appends the sentences of a text (by_line: one a line) to out
-static int add_text(const char *text, size_t len, bool by_line, ax_ner_corpus *out) {
-    return ax_ner_split_text(text, len, NER_MAX_SENT_TOKENS, by_line, out);
+// appends the sentences of a text (by_line: one a line) to out; says how many were cut unless quiet
+static int add_text(const char *text, size_t len, bool by_line, bool quiet, ax_ner_corpus *out) {
+    int64_t cut;
+    int rc = ax_ner_split_text(text, len, NER_MAX_SENT_TOKENS, by_line, out, &cut);
+    if (rc == AX_OK && cut && !quiet)
+        fprintf(stderr, "axon: note: %lld sentences longer than %d tokens were cut into pieces\n", (long long)cut,
+                NER_MAX_SENT_TOKENS);
+    return rc;
 }
 
 int ner_default_corpus(ax_ner_corpus *out, bool quiet) {
@@ -23,7 +28,7 @@ int ner_default_corpus(ax_ner_corpus *out, bool quiet) {
     size_t len;
     ax_ner_corpus_init(out);
     if (cli_austen_text(&text, &len) != AX_OK) return AX_ERR;
-    int rc = add_text(text, len, false, out);
+    int rc = add_text(text, len, false, quiet, out);
     free(text);
     const char *env = getenv("AXON_DATA");
     snprintf(path, sizeof path, "%s/ner/kjv.txt", env && *env ? env : AX_DATA_DIR);
@@ -31,7 +36,7 @@ int ner_default_corpus(ax_ner_corpus *out, bool quiet) {
     if (fp) {
         fclose(fp);
         rc = cli_read_text(path, &text, &len);
-        if (rc == AX_OK) rc = add_text(text, len, true, out);
+        if (rc == AX_OK) rc = add_text(text, len, true, quiet, out);
         if (rc == AX_OK) free(text);
     } else if (rc == AX_OK && !quiet)
         fprintf(stderr, "axon: %s not found (python3 data/make_ner.py builds it): using the Austen novels only\n", path);
@@ -48,7 +53,7 @@ static int read_input(const char *conll, bool tags, const char *text_path, bool 
     size_t len;
     if (cli_read_text(text_path, &text, &len) != AX_OK) return AX_ERR;
     ax_ner_corpus_init(c);
-    int rc = add_text(text, len, by_line, c);
+    int rc = add_text(text, len, by_line, quiet, c);
     free(text);
     if (rc != AX_OK) ax_ner_corpus_free(c);
     return rc;

@@ -47,7 +47,7 @@ typedef struct {
 static int parse_options(int argc, char **argv, cl_opts *o) {
     *o = (cl_opts){.data = NULL,
                    .out = "runs/char-lstm",
-                   .init = "keras",
+                   .init = "torch",
                    .hidden = 256,
                    .layers = 4,
                    .seq_len = 100,

@@ -1,7 +1,6 @@
 /* Raw text → sentences of gold-tokenized tokens: paragraphs (or lines), then sentence ends. */
 #include "axon/ner.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +38,10 @@ static bool opens_sentence(const char *s, size_t n) {
     return starts_with(s, n, "“") || starts_with(s, n, "‘") || starts_with(s, n, "¶");
 }
 
-// adds tokens [a, b) of the unit (starts/lens into text) as sentences of at most max_tokens
+// adds tokens [a, b) of the unit (starts/lens into text) as sentences of at most max_tokens; counts a cut one
 static int add_sentence(const char *text, const int64_t *st, const int64_t *ln, int64_t a, int64_t b, int max_tokens,
-                        ax_ner_corpus *out) {
-    if (b - a > max_tokens)
-        fprintf(stderr, "axon: a sentence of %lld tokens cut into pieces of %d\n", (long long)(b - a), max_tokens);
+                        ax_ner_corpus *out, int64_t *n_cut) {
+    *n_cut += b - a > max_tokens;
     for (; a < b; a += max_tokens) {
         int n = (int)(b - a < max_tokens ? b - a : max_tokens);
         size_t bytes = 0;
@@ -69,7 +67,8 @@ static int add_sentence(const char *text, const int64_t *st, const int64_t *ln, 
 }
 
 // splits one paragraph or line text[0..len) into sentences
-static int split_unit(const char *text, size_t len, int max_tokens, bool by_line, ax_ner_corpus *out) {
+static int split_unit(const char *text, size_t len, int max_tokens, bool by_line, ax_ner_corpus *out,
+                      int64_t *n_cut) {
     int64_t *st, *ln, n, first = 0;
     if (ax_ner_tokenize(text, len, &st, &ln, &n) != AX_OK) return AX_ERR;
     int rc = AX_OK;
@@ -77,11 +76,11 @@ static int split_unit(const char *text, size_t len, int max_tokens, bool by_line
         if (!is_terminal(text + st[i], (size_t)ln[i])) continue;
         while (i + 1 < n && is_closing(text + st[i + 1], (size_t)ln[i + 1], st[i + 1] == st[i] + ln[i])) i++;
         if (i + 1 < n && opens_sentence(text + st[i + 1], (size_t)ln[i + 1])) {
-            rc = add_sentence(text, st, ln, first, i + 1, max_tokens, out);
+            rc = add_sentence(text, st, ln, first, i + 1, max_tokens, out, n_cut);
             first = i + 1;
         }
     }
-    if (rc == AX_OK && first < n) rc = add_sentence(text, st, ln, first, n, max_tokens, out);
+    if (rc == AX_OK && first < n) rc = add_sentence(text, st, ln, first, n, max_tokens, out, n_cut);
     free(st);
     free(ln);
     return rc;
@@ -94,23 +93,26 @@ static bool blank(const char *text, size_t a, size_t b) {
     return true;
 }
 
-int ax_ner_split_text(const char *raw, size_t raw_len, int max_tokens, bool by_line, ax_ner_corpus *out) {
+int ax_ner_split_text(const char *raw, size_t raw_len, int max_tokens, bool by_line, ax_ner_corpus *out,
+                      int64_t *n_cut) {
     size_t len;
     char *text = strip_underscores(raw, raw_len, &len);
     if (!text) return ax_error("out of memory splitting the text");
     if (max_tokens < 1) max_tokens = 1;
     int rc = AX_OK;
+    int64_t cut = 0;
     size_t unit = 0; // start of the paragraph being read
     for (size_t i = 0; i <= len && rc == AX_OK;) {
         size_t eol = i;
         while (eol < len && text[eol] != '\n') eol++;
-        if (by_line) rc = split_unit(text + i, eol - i, max_tokens, true, out);
+        if (by_line) rc = split_unit(text + i, eol - i, max_tokens, true, out, &cut);
         else if (blank(text, i, eol)) {
-            if (i > unit) rc = split_unit(text + unit, i - unit, max_tokens, false, out);
+            if (i > unit) rc = split_unit(text + unit, i - unit, max_tokens, false, out, &cut);
             unit = eol + 1;
-        } else if (eol == len) rc = split_unit(text + unit, eol - unit, max_tokens, false, out);
+        } else if (eol == len) rc = split_unit(text + unit, eol - unit, max_tokens, false, out, &cut);
         i = eol + 1;
     }
     free(text);
+    if (n_cut) *n_cut = cut;
     return rc;
 }
