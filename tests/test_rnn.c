@@ -154,7 +154,7 @@ static void gradcheck_module(void) {
 }
 
 /* Keras's initialisation: forget-gate bias 1 in bias_ih and every other bias 0, recurrent weights with orthonormal
- * columns, input weights inside the xavier bound √(6 / (in + 4H)). */
+ * columns, input weights inside the xavier bound √(6 / (in + 4H)); then the gates opened. */
 static void keras_init(void) {
     ax_params *p = ax_params_new();
     ax_rnn r;
@@ -179,6 +179,11 @@ static void keras_init(void) {
         for (int64_t i = 0; i < ax_numel(w->w_ih); i++) top = fmax(top, fabs(ax_f32(w->w_ih)[i]));
         CHECK(top <= bound && top > 0.5 * bound, "layer %d: input weights up to %g, xavier bound %g", k, top, bound);
     }
+    ax_lstm_open_gates(&r, 0.5f); // i, f, o biases 0.5; the candidate's stay 0
+    bool open = true;
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 32; i++) open &= ax_f32(r.w[k][0].b_ih)[i] == (i >= 16 && i < 24 ? 0.0f : 0.5f);
+    CHECK(open, "open gates: input, forget and output biases set, the candidate's kept");
     ax_params_free(p);
 }
 

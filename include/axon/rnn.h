@@ -58,6 +58,12 @@ void ax_rnn_init(ax_rnn *r, ax_params *p, const char *prefix, ax_rnn_mode mode, 
  * gate, 1 in bias_ih (unit_forget_bias). */
 void ax_rnn_init_keras(ax_rnn *r);
 
+/* Sets the LSTM's input, forget and output gate biases (in bias_ih) to b. With every gate at σ(0) = 0.5, a fresh
+ * layer of H units passes on roughly 0.4× the size of its input, so a 4-layer stack starts with almost no signal at
+ * its top and sits on the unigram plateau for hundreds of steps; at b = 1 (σ = 0.73) the cell keeps ~2.7× its
+ * candidate and a layer's output is about as large as its input. */
+void ax_lstm_open_gates(ax_rnn *r, float b);
+
 /* x (B, T, C) → (B, T, D·H). h0, c0 (L·D, B, H) or NULL; lengths I32 (B) or NULL. *h_n, *c_n (L·D, B, H)
  * when not NULL (c_n for the LSTM only). train switches the inter-layer dropout on. */
 ax_tensor *ax_rnn_forward(const ax_rnn *r, ax_tensor *x, ax_tensor *h0, ax_tensor *c0, const ax_tensor *lengths,

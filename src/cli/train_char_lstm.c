@@ -19,6 +19,7 @@ typedef struct {
     int64_t max_iters, eval_every, log_every;       // steps, steps per validation, steps per metrics line
     int64_t warmup, seed, threads;                  // warm-up steps, random seed, threads (0: all)
     double dropout, lr, min_lr, clip, val_fraction; // regularisation, Adam peak/final lr, grad-norm cap, val share
+    double gate_bias;                               // initial input, forget and output gate bias (0: the init's)
     bool quiet, json;                               // no progress; JSON result on stdout
 } cl_opts;
 
@@ -59,6 +60,7 @@ static int parse_options(int argc, char **argv, cl_opts *o) {
                    .seed = 42,
                    .threads = 0,
                    .dropout = 0.2,
+                   .gate_bias = 1.0,
                    .lr = 2e-3,
                    .min_lr = 2e-4,
                    .clip = 5.0,
@@ -72,6 +74,9 @@ static int parse_options(int argc, char **argv, cl_opts *o) {
         {"init", OPT_STRING, &o->init,
          "initial weights: keras (the case study's: orthogonal recurrent weights, forget-gate bias 1) or torch "
          "(torch.nn.LSTM's uniform ±1/√H)"},
+        {"gate-bias", OPT_FLOAT, &o->gate_bias,
+         "initial bias of the input, forget and output gates, so that the deep stack passes its signal on from the "
+         "start (0: leave the biases as --init made them; with --init torch, PyTorch's initialisation exactly)"},
         {"seq-len", OPT_INT, &o->seq_len, "characters per sequence (truncated-BPTT length)"},
         {"batch-size", OPT_INT, &o->batch, "parallel text streams per step"},
         {"max-iters", OPT_INT, &o->max_iters, "training steps"},
@@ -107,6 +112,7 @@ static int check_ranges(const cl_opts *o) {
         : !(o->clip >= 0) || o->warmup < 0 || o->threads < 0 ? "--grad-clip, --warmup-steps, --threads must be ≥ 0"
         : !(o->val_fraction > 0 && o->val_fraction < 1)      ? "--val-fraction must be in (0, 1)"
         : strcmp(o->init, "keras") && strcmp(o->init, "torch") ? "--init must be keras or torch"
+        : !(fabs(o->gate_bias) <= 10)                        ? "--gate-bias must be in [-10, 10]"
                                                              : NULL;
     if (bad) fprintf(stderr, "axon: %s\n", bad);
     return bad ? 2 : 0;
@@ -156,6 +162,7 @@ static int setup(cl_trainer *t) {
     ax_manual_seed((uint64_t)t->o.seed);
     t->m = ax_char_lstm_new(&cfg);
     if (strcmp(t->o.init, "keras") == 0) ax_rnn_init_keras(&t->m->lstm);
+    if (t->o.gate_bias != 0) ax_lstm_open_gates(&t->m->lstm, (float)t->o.gate_bias);
     ax_optim_config oc = ax_optim_defaults(AX_OPTIM_ADAM);
     oc.lr = (float)t->o.lr;
     t->opt = ax_optim_new(t->m->params, oc);

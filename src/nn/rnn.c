@@ -57,6 +57,17 @@ void ax_rnn_init_keras(ax_rnn *r) {
         }
 }
 
+void ax_lstm_open_gates(ax_rnn *r, float b) {
+    AX_ASSERT(r->mode == AX_LSTM, "ax_lstm_open_gates: not an LSTM");
+    int64_t H = r->hidden_size;
+    for (int k = 0; k < r->num_layers; k++)
+        for (int d = 0; d < (r->bidirectional ? 2 : 1); d++) {
+            float *bias = r->w[k][d].b_ih ? ax_f32(r->w[k][d].b_ih) : NULL;
+            for (int64_t i = 0; bias && i < 4 * H; i++) // gates i f g o: all but the candidate g
+                if (i < 2 * H || i >= 3 * H) bias[i] = b;
+        }
+}
+
 static void check_state(const ax_rnn *r, const ax_tensor *x, const ax_tensor *s) {
     int64_t LD = r->num_layers * (r->bidirectional ? 2 : 1);
     AX_ASSERT(!s || (s->ndim == 3 && s->shape[0] == LD && s->shape[1] == x->shape[0] && s->shape[2] == r->hidden_size),
