@@ -106,6 +106,10 @@ static void bad_input(void) {
     CHECK(!slurp(tmp_path("small_ck/model.safetensors")), "no checkpoint from a failed run");
     rc = run("train char-lstm --data %s --layers 0", small);
     CHECK(rc == 2, "--layers 0: %d %s", rc, out);
+    rc = run("train char-lstm --data %s --init xavier", small);
+    CHECK(rc == 2 && strstr(out, "--init must be keras or torch"), "--init xavier: %d %s", rc, out);
+    rc = run("train char-lstm --data %s --gate-bias 11", small);
+    CHECK(rc == 2 && strstr(out, "--gate-bias"), "--gate-bias 11: %d %s", rc, out);
     rc = run("train char-lstm --help");
     CHECK(rc == 0 && strstr(out, "--seq-len") && strstr(out, "(default 100)"), "help: %s", out);
 }
