@@ -16,7 +16,7 @@ int ner_scheme_parse(const char *name, ax_ner_scheme *s); // "iob2", "iob1", "bi
  * *n_cut (may be NULL) gets the number of sentences that were longer. */
 int64_t ner_pieces(const ax_ner_corpus *c, int max_len, ner_piece **pieces, int64_t *n_cut);
 // each piece's tag ids (into ids, indexed by token) made well-formed on their own: a piece cut inside an entity
-// starts it again with B- (ax_ner_ids_repair), as the CRF's start scores expect
+// starts it again with B- (ax_ner_ids_repair), the only start the constrained decoder allows
 void ner_pieces_repair_tags(const ax_tagset *ts, const ner_piece *p, int64_t n, int32_t *ids);
 
 /* The model's tag ids of every token of c into ids (c->n_tokens), and when prob (c->n_sents) is not NULL each
