@@ -76,14 +76,24 @@ static void same_shape_grad(binary_op op, int which, const float *g, const float
 // the gradient of input `which` in the general case: the local gradient in out's shape, reduced into x's
 static void broadcast_grad(binary_op op, int which, const ax_tensor *a, const ax_tensor *b, const ax_tensor *out,
                            float *dx) {
+    const float *g = out->grad->data;
+    const ax_tensor *x = which == 0 ? a : b;
+    if (op == OP_ADD || (op == OP_SUB && which == 0)) { // the local gradient is g itself
+        ax_reduce_to(g, out->ndim, out->shape, x, dx);
+        return;
+    }
     int64_t len = ax_numel(out);
     float *tmp = ax_arena_alloc((size_t)len * sizeof(float));
-    // a and b materialised in the output's shape (cheap next to the ops that feed them)
-    ax_tensor *ta = ax_empty(out->ndim, out->shape), *tb = ax_empty(out->ndim, out->shape), *zero = ax_zeros(0, NULL);
-    binary_kernel(OP_ADD, a, zero, ta);
-    binary_kernel(OP_ADD, b, zero, tb);
-    same_shape_grad(op, which, out->grad->data, ta->data, tb->data, tmp, len, true);
-    ax_reduce_to(tmp, out->ndim, out->shape, which == 0 ? a : b, dx);
+    if (op == OP_SUB) {
+        for (int64_t i = 0; i < len; i++) tmp[i] = -g[i];
+    } else { // a and b materialised in the output's shape (cheap next to the ops that feed them)
+        ax_tensor *ta = ax_empty(out->ndim, out->shape), *tb = ax_empty(out->ndim, out->shape);
+        ax_tensor *zero = ax_zeros(0, NULL);
+        binary_kernel(OP_ADD, a, zero, ta);
+        binary_kernel(OP_ADD, b, zero, tb);
+        same_shape_grad(op, which, g, ta->data, tb->data, tmp, len, true);
+    }
+    ax_reduce_to(tmp, out->ndim, out->shape, x, dx);
 }
 
 static void binary_backward(ax_node *n) {
