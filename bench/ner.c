@@ -38,9 +38,11 @@ static double now(void) {
 // a random batch of full-length sentences (the same every step)
 static ax_tagger_batch batch(const int32_t *w, const int32_t *k, const int32_t *ch, const int32_t *cl,
                              const int32_t *l, const int32_t *y) {
-    return (ax_tagger_batch){BATCH, LEN, ax_from_i32(AX_SHAPE(BATCH, LEN), w), ax_from_i32(AX_SHAPE(BATCH, LEN), k),
-                             ax_from_i32(AX_SHAPE(BATCH * LEN, WORD_CHARS), ch), ax_from_i32(AX_SHAPE(BATCH * LEN), cl),
-                             ax_from_i32(AX_SHAPE(BATCH), l), ax_from_i32(AX_SHAPE(BATCH, LEN), y)};
+    return (ax_tagger_batch){.B = BATCH, .T = LEN, .words = ax_from_i32(AX_SHAPE(BATCH, LEN), w),
+                             .cases = ax_from_i32(AX_SHAPE(BATCH, LEN), k),
+                             .chars = ax_from_i32(AX_SHAPE(BATCH * LEN, WORD_CHARS), ch),
+                             .char_len = ax_from_i32(AX_SHAPE(BATCH * LEN), cl),
+                             .lengths = ax_from_i32(AX_SHAPE(BATCH), l), .tags = ax_from_i32(AX_SHAPE(BATCH, LEN), y)};
 }
 
 // a vocabulary of n entries (specials included) whose words do not matter: the batch holds ids
@@ -71,7 +73,7 @@ static void bench(int threads) {
     for (int i = 0; i < 4; i++) ax_tagset_add_type(&ts, types[i]);
     ax_tagger_config cfg = {.words = WORDS, .chars = ax_vocab_size(chars), .word_dim = 100, .case_dim = 8, .char_dim = 25,
                             .char_hidden = 25, .hidden = 100, .layers = 1, .dropout = 0.5f, .max_word_chars = 20};
-    ax_tagger *m = ax_tagger_new(&cfg, &ts, words, chars);
+    ax_tagger *m = ax_tagger_new(&cfg, &ts, words, chars, NULL);
     ax_optim *opt = ax_optim_new(m->params, ax_optim_defaults(AX_OPTIM_ADAM));
     double best = 1e30, best_crf = 1e30;
     for (int r = 0; r <= REPEAT; r++) { // run 0 is the warm-up

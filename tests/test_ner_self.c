@@ -35,7 +35,7 @@ static ax_tagger *tiny_model(void) {
                             .case_dim = 2, .char_dim = 4, .char_hidden = 4, .hidden = 8, .layers = 1,
                             .dropout = 0.0f, .max_word_chars = 8};
     ax_manual_seed(11);
-    ax_tagger *m = ax_tagger_new(&cfg, &ts, words, chars);
+    ax_tagger *m = ax_tagger_new(&cfg, &ts, words, chars, NULL);
     ax_tensor *crf[] = {m->crf.start, m->crf.end, m->crf.trans};
     for (int k = 0; k < 3; k++) // scores far from uniform so the probabilities differ
         for (int64_t i = 0; i < ax_numel(crf[k]); i++) ax_f32(crf[k])[i] = (float)(1.5 * sin(3.0 * (double)i + k));

@@ -1,8 +1,10 @@
 /* The BiLSTM-CRF tagger (include/axon/tagger.h): token features (word forms, capitalisation classes, UTF-8
  * characters, unknowns), gold tag ids and an unknown entity type, a few sentences learnt to the last tag, a
- * checkpoint that decodes the same after loading, decoding that never breaks the tag scheme, and bad checkpoints. */
+ * checkpoint that decodes the same after loading, decoding that never breaks the tag scheme, and bad checkpoints;
+ * the same with gazetteer features (their classes and gradient, and the word lists saved in the checkpoint). */
 #include "check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +36,8 @@ static void make_corpus(ax_ner_corpus *c) {
     }
 }
 
-static ax_tagger *tiny_model(const ax_ner_corpus *c, ax_ner_scheme scheme) {
+// a small model; with the word lists gaz (owned from here), gazetteer features of width 4
+static ax_tagger *tiny_model(const ax_ner_corpus *c, ax_ner_scheme scheme, ax_weak_labeler *gaz) {
     ax_vocab *words, *chars;
     ax_tagger_vocab_build(c, 1, &words, &chars);
     ax_tagset ts;
@@ -42,9 +45,9 @@ static ax_tagger *tiny_model(const ax_ner_corpus *c, ax_ner_scheme scheme) {
     ax_tagset_add_type(&ts, "LOC"), ax_tagset_add_type(&ts, "PER");
     ax_tagger_config cfg = {.words = ax_vocab_size(words), .chars = ax_vocab_size(chars), .word_dim = 16,
                             .case_dim = 4, .char_dim = 8, .char_hidden = 8, .hidden = 16, .layers = 1,
-                            .dropout = 0.0f, .max_word_chars = 6};
+                            .dropout = 0.0f, .max_word_chars = 6, .gaz_dim = gaz ? 4 : 0};
     ax_manual_seed(5);
-    return ax_tagger_new(&cfg, &ts, words, chars);
+    return ax_tagger_new(&cfg, &ts, words, chars, gaz);
 }
 
 // the batch of every sentence of c with its gold ids
@@ -146,6 +149,11 @@ static void test_checkpoint(const ax_ner_corpus *c, const ax_tagger *m) {
     char *cfg = check_slurp(check_join(dir, "config.json"));
     CHECK(cfg && strstr(cfg, "\"bilstm-crf\"") && strstr(cfg, "\"val_f1\"") && strstr(cfg, "\"I-PER\""), "config.json");
     free(cfg);
+    if (m->gaz) { // the word lists are part of the checkpoint
+        CHECK(remove(check_join(dir, AX_TAGGER_GAZ "/bible.tsv")) == 0, "the checkpoint has gazetteers/bible.tsv");
+        CHECK(ax_tagger_load(dir, &back) == AX_ERR && strstr(ax_last_error(), "bible.tsv"), "no word list: %s",
+              ax_last_error());
+    }
     // a vocabulary that does not fit the config, and a config of another model
     FILE *fp = fopen(check_join(dir, AX_TAGGER_CHARS), "w");
     fputs("<pad>\n<sos>\n<eos>\n<unk>\na\n", fp), fclose(fp);
@@ -160,9 +168,42 @@ static void test_checkpoint(const ax_ner_corpus *c, const ax_tagger *m) {
     CHECK(system(cmd) == 0, "cleanup");
 }
 
+/* Gazetteer features: each token's class in every word list as a row of gaz_emb, and the loss's gradient on one of
+ * those rows against central differences (fp32 loss, step 1e-2: agreement to 1e-2 relative). */
+static void test_gazetteers(const ax_ner_corpus *c, ax_tagger *m) {
+    int32_t ids[64];
+    ax_tagger_corpus_ids(&m->tags, c, "x", ids);
+    ax_tagger_batch b = corpus_batch(m, c, ids);
+    const int L = AX_WEAK_GAZ_LISTS, K = AX_WEAK_GAZ_CLASSES, NAMES = 2, ISO = 4; // lists: bible titled names wordnet iso…
+    const int32_t *g = ax_i32(b.gaz);
+    CHECK(b.gaz && b.gaz->shape[0] == 5 && b.gaz->shape[1] == 7 && b.gaz->shape[2] == L, "gaz (5, 7, lists)");
+    int32_t eliz = g[(0 * 7 + 0) * L + NAMES], derby = g[(1 * 7 + 4) * L + ISO], went = g[(0 * 7 + 1) * L + NAMES];
+    CHECK(eliz == NAMES * K + 1 && derby == ISO * K + 3 && went == NAMES * K,
+          "Elizabeth: names B-PER (%d), Derbyshire: iso B-LOC (%d), went: none (%d)", eliz, derby, went);
+    ax_tensor *w = m->gaz_emb.weight;
+    float *row = ax_f32(w) + (int64_t)derby * m->cfg.gaz_dim;
+    ax_backward(ax_tagger_loss(m, &b, false));
+    ax_tensor *grad = w->grad;
+    CHECK(grad, "gaz_emb.weight has a gradient");
+    for (int64_t j = 0; grad && j < m->cfg.gaz_dim; j++) {
+        double analytic = ax_f32(grad)[(int64_t)derby * m->cfg.gaz_dim + j], loss[2];
+        float keep = row[j];
+        for (int side = 0; side < 2; side++) {
+            row[j] = keep + (side ? -1e-2f : 1e-2f);
+            loss[side] = ax_item(ax_tagger_loss(m, &b, false));
+        }
+        row[j] = keep;
+        double numeric = (loss[0] - loss[1]) / 2e-2;
+        CHECK(fabs(analytic - numeric) <= 1e-2 * fabs(numeric) + 1e-4, "d loss / d gaz_emb[%d, %lld]: %g, numeric %g",
+              derby, (long long)j, analytic, numeric);
+    }
+    ax_params_zero_grad(m->params);
+    ax_arena_reset();
+}
+
 // transitions that favour O → I-PER strongly: constrained Viterbi still never starts an entity with I-
 static void test_constraints(const ax_ner_corpus *c) {
-    ax_tagger *m = tiny_model(c, AX_NER_IOB2);
+    ax_tagger *m = tiny_model(c, AX_NER_IOB2, NULL);
     int o = ax_tagset_id(&m->tags, "O"), i_per = ax_tagset_id(&m->tags, "I-PER");
     ax_f32(m->crf.trans)[o * 5 + i_per] = 50, ax_f32(m->crf.start)[i_per] = 50;
     int32_t ids[64];
@@ -183,12 +224,21 @@ int main(void) {
     ax_set_threads(1);
     ax_ner_corpus c;
     make_corpus(&c);
-    ax_tagger *m = tiny_model(&c, AX_NER_IOB2);
+    ax_tagger *m = tiny_model(&c, AX_NER_IOB2, NULL);
     test_features(&c, m);
     test_corpus_ids(&c, m);
     test_learns(&c, m);
     test_checkpoint(&c, m);
     ax_tagger_free(m);
+    ax_weak_labeler *gaz;
+    CHECK(ax_weak_labeler_load(NULL, &gaz) == AX_OK, "the word lists: %s", ax_last_error());
+    if (gaz) { // with gazetteer features: learnt, saved with the word lists, loaded back
+        m = tiny_model(&c, AX_NER_IOB2, gaz);
+        test_gazetteers(&c, m);
+        test_learns(&c, m);
+        test_checkpoint(&c, m);
+        ax_tagger_free(m);
+    }
     test_constraints(&c);
     ax_ner_corpus_free(&c);
     return check_report();

@@ -1,5 +1,6 @@
 /* The weak labeller: each labelling function on crafted sentences, majority vote and Dawid–Skene on a crafted
- * vote matrix, the acceptance check (≥ 85 entity F1 on the committed gold dev set), and the CLI's bad input. */
+ * vote matrix, the acceptance check (≥ 85 entity F1 on the committed gold dev set), the gazetteer features and the
+ * word lists' round trip, and the CLI's bad input. */
 #include "check.h"
 
 #include <stdio.h>
@@ -141,6 +142,39 @@ static void test_gold_dev(void) {
     ax_ner_corpus_free(&gold);
 }
 
+/* Gazetteer features (the gazetteer LFs' votes per word list, no vote = 0), and the word lists written out and read
+ * back: the same votes on every gold dev token. */
+static void test_gaz_features(void) {
+    enum { L = AX_WEAK_GAZ_LISTS, BIBLE = 0, WORDNET = 3 };
+    ax_ner_corpus c;
+    sentence("And Moses went to Egypt", &c);
+    int32_t f[5 * L];
+    ax_weak_gaz_features(wl, (const char *const *)c.tokens, 5, f);
+    CHECK(f[1 * L + BIBLE] == 1 && f[4 * L + BIBLE] == 3 && f[4 * L + WORDNET] == 3 && f[0 * L + BIBLE] == 0 &&
+              f[2 * L + WORDNET] == 0,
+          "Moses bible B-PER (%d), Egypt bible and wordnet B-LOC (%d %d), And/went none (%d %d)", f[1 * L + BIBLE],
+          f[4 * L + BIBLE], f[4 * L + WORDNET], f[0 * L + BIBLE], f[2 * L + WORDNET]);
+    ax_ner_corpus_free(&c);
+
+    char dir[] = "/tmp/axon_gaz_XXXXXX";
+    ax_weak_labeler *back = NULL;
+    CHECK(mkdtemp(dir) && ax_weak_labeler_save(wl, dir) == AX_OK && ax_weak_labeler_load(dir, &back) == AX_OK,
+          "save and load the word lists: %s", ax_last_error());
+    ax_ner_corpus gold;
+    ax_tagset ts;
+    int8_t *v1 = NULL, *v2 = NULL;
+    CHECK(ax_ner_read_conll(AX_FIXTURE_DIR "/../../data/ner-gold/dev.conll", -1, AX_NER_IOB2, 0, &gold) == AX_OK,
+          "%s", ax_last_error());
+    if (back && ax_weak_votes(wl, &gold, &ts, &v1) == AX_OK && ax_weak_votes(back, &gold, &ts, &v2) == AX_OK)
+        CHECK(memcmp(v1, v2, (size_t)gold.n_tokens * ax_weak_n_lfs(wl)) == 0, "the same votes after a round trip");
+    free(v1), free(v2);
+    ax_ner_corpus_free(&gold);
+    ax_weak_labeler_free(back);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0, "cleanup");
+}
+
 static void test_cli(void) {
     char out[8192], path[256];
     snprintf(path, sizeof path, "/tmp/axon_nerweak_%d.conll", (int)getpid());
@@ -170,6 +204,7 @@ int main(void) {
     test_lfs();
     test_aggregate();
     test_gold_dev();
+    test_gaz_features();
     test_cli();
     ax_weak_labeler_free(wl);
     return check_report();

@@ -144,6 +144,16 @@ int ax_weak_votes(const ax_weak_labeler *wl, const ax_ner_corpus *c, ax_tagset *
  * per token (out, n_tokens). Dawid–Skene runs iters EM iterations from the majority vote. */
 void ax_weak_aggregate_votes(const int8_t *votes, int64_t n_tokens, int n_lfs, int n_classes,
                              ax_weak_aggregate how, int iters, int32_t *out);
+/* Gazetteer features for a tagger: per token and word list (bible, titled, names, wordnet, iso, tribes), the class
+ * of the list's longest match over the token as the gazetteer labelling functions find it (capitalised names that
+ * are not common words): 0 = none, else the IOB2 tag id of its type (B = 1 + 2·type, I = 2 + 2·type; types PER,
+ * LOC, ORG, MISC). feat (n, AX_WEAK_GAZ_LISTS). */
+#define AX_WEAK_GAZ_LISTS 6   // word lists a token is looked up in
+#define AX_WEAK_GAZ_CLASSES 9 // classes of one lookup: none + B/I of 4 types
+void ax_weak_gaz_features(const ax_weak_labeler *wl, const char *const *tok, int n, int32_t *feat);
+/* Writes the labeller's word lists and case statistics to dir (created), as ax_weak_labeler_load reads them. */
+int ax_weak_labeler_save(const ax_weak_labeler *wl, const char *dir);
+
 /* Labels the sentences of text (tokens kept) into out: its spans, from the aggregated votes. If report is not
  * NULL, prints each LF's coverage, overlaps and conflicts (and, for a labelled c, precision on its tags). */
 int ax_weak_label(const ax_weak_labeler *wl, const ax_ner_corpus *c, ax_weak_aggregate how, FILE *report,

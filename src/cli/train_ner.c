@@ -18,7 +18,7 @@
 
 static int parse_options(int argc, char **argv, ner_train_opts *o) {
     *o = (ner_train_opts){.arch = "bilstm-crf", .out = "runs/ner", .scheme = "iob2", .data_scheme = "iob2",
-                          .word_dim = 100, .case_dim = 8, .char_dim = 25, .char_hidden = 25, .hidden = 100,
+                          .word_dim = 100, .case_dim = 8, .gaz_dim = 8, .char_dim = 25, .char_hidden = 25, .hidden = 100,
                           .layers = 1, .min_freq = 2, .max_len = 100, .max_word_chars = 20, .epochs = 10, .batch = 32,
                           .log_every = 20, .seed = 42, .threads = 0, .dropout = 0.5, .lr = 2e-3, .clip = 5.0,
                           .val_fraction = 0.1, .self_epochs = 2, .confidence = 0.9};
@@ -32,6 +32,8 @@ static int parse_options(int argc, char **argv, ner_train_opts *o) {
         {"out", OPT_STRING, &o->out, "output directory: checkpoint, vocabularies, metrics.jsonl, loss.svg, f1.svg"},
         {"word-dim", OPT_INT, &o->word_dim, "word embedding width"},
         {"case-dim", OPT_INT, &o->case_dim, "capitalisation embedding width"},
+        {"gaz-dim", OPT_INT, &o->gaz_dim, "gazetteer feature width per word list (0: no gazetteer features)"},
+        {"gazetteers", OPT_STRING, &o->gazetteers, "word lists of the gazetteer features (default: data/ner)"},
         {"char-dim", OPT_INT, &o->char_dim, "character embedding width"},
         {"char-hidden", OPT_INT, &o->char_hidden, "character BiLSTM units per direction"},
         {"hidden", OPT_INT, &o->hidden, "sentence BiLSTM units per direction"},
@@ -83,6 +85,7 @@ static int check_ranges(const ner_train_opts *o) {
                 o->word_dim > 65536 || o->case_dim > 65536 || o->char_dim > 65536 || o->char_hidden > 65536 ||
                 o->hidden > 65536
             ? "--word-dim, --case-dim, --char-dim, --char-hidden, --hidden must be 1..65536"
+        : o->gaz_dim < 0 || o->gaz_dim > 65536                      ? "--gaz-dim must be 0..65536"
         : o->layers < 1 || o->layers > AX_RNN_MAX_LAYERS           ? "--layers must be 1..8"
         : !(o->dropout >= 0 && o->dropout < 1)                      ? "--dropout must be in [0, 1)"
         : o->min_freq < 1 || o->max_len < 1 || o->max_len > 100000 ? "--min-freq must be ≥ 1, --max-len 1..100000"
@@ -109,14 +112,16 @@ void ner_note(const ner_trainer *t, const char *fmt, ...) {
 // the BiLSTM-CRF, the gold tag ids and the training pieces; AX_ERR after a message
 static int setup_crf(ner_trainer *t) {
     const ner_train_opts *o = &t->o;
+    ax_weak_labeler *gaz = NULL;
+    if (o->gaz_dim && ax_weak_labeler_load(o->gazetteers, &gaz) != AX_OK) return AX_ERR;
     ax_vocab *words, *chars;
     ax_tagger_vocab_build(&t->train, (int)o->min_freq, &words, &chars);
     ax_tagger_config cfg = {.words = ax_vocab_size(words), .chars = ax_vocab_size(chars), .word_dim = o->word_dim,
-                            .case_dim = o->case_dim, .char_dim = o->char_dim, .char_hidden = o->char_hidden,
+                            .case_dim = o->case_dim, .gaz_dim = o->gaz_dim, .char_dim = o->char_dim, .char_hidden = o->char_hidden,
                             .hidden = o->hidden, .layers = (int)o->layers, .dropout = (float)o->dropout,
                             .max_word_chars = (int)o->max_word_chars};
     ax_manual_seed((uint64_t)o->seed);
-    t->m = ax_tagger_new(&cfg, &t->tags, words, chars);
+    t->m = ax_tagger_new(&cfg, &t->tags, words, chars, gaz);
     t->gold = malloc((size_t)(t->train.n_tokens ? t->train.n_tokens : 1) * sizeof *t->gold);
     AX_ASSERT(t->gold, "out of memory");
     if (ax_tagger_corpus_ids(&t->tags, &t->train, o->data, t->gold) != AX_OK) return AX_ERR;
@@ -254,9 +259,9 @@ static int run_epoch(ner_trainer *t, ner_piece *order) {
 
 static int train(ner_trainer *t) {
     const ax_tagger_config *c = t->m ? &t->m->cfg : NULL;
-    if (c) ner_note(t, "bilstm-crf: words %lld x %lld, case %lld, chars %lld x %lld -> 2 x %lld, BiLSTM %d x 2 x %lld, %d "
-                "tags: %.2fM parameters\n", (long long)c->words, (long long)c->word_dim, (long long)c->case_dim,
-             (long long)c->chars, (long long)c->char_dim, (long long)c->char_hidden, c->layers, (long long)c->hidden,
+    if (c) ner_note(t, "bilstm-crf: words %lld x %lld, case %lld, gazetteers %d x %lld, chars %lld x %lld -> 2 x %lld, "
+                "BiLSTM %d x 2 x %lld, %d tags: %.2fM parameters\n", (long long)c->words, (long long)c->word_dim,
+             (long long)c->case_dim, AX_WEAK_GAZ_LISTS, (long long)c->gaz_dim, (long long)c->chars, (long long)c->char_dim, (long long)c->char_hidden, c->layers, (long long)c->hidden,
              ax_tagset_size(&t->tags), (double)ax_params_count(t->m->params) / 1e6);
     ner_note(t, "data: %lld training sentences (%lld tokens), %lld validation (%s); %d threads -> %s/\n",
              (long long)t->train.n_sents, (long long)t->train.n_tokens, (long long)t->valid.n_sents,

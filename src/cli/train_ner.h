@@ -11,7 +11,8 @@
 typedef struct {
     const char *arch, *data, *valid, *out;       // tagger kind; CoNLL files (NULL: defaults); output directory
     const char *scheme, *data_scheme;            // tag scheme learnt; tag scheme of the files
-    int64_t word_dim, case_dim, char_dim;        // embedding widths
+    int64_t word_dim, case_dim, gaz_dim, char_dim; // embedding widths (gaz_dim 0: no gazetteer features)
+    const char *gazetteers;                      // the word lists' directory (NULL: the weak labeller's default)
     int64_t char_hidden, hidden, layers;         // BiLSTM sizes
     int64_t min_freq, max_len, max_word_chars;   // vocabulary threshold; tokens per piece; characters per token
     int64_t epochs, batch, log_every, seed, threads; // passes, sentences per step, steps per metrics line, seed, threads

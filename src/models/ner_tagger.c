@@ -16,6 +16,7 @@ int ax_tagger_config_check(const ax_tagger_config *c) {
     for (int i = 0; i < 5; i++)
         if (w[i] < 1 || w[i] > MAX_WIDTH)
             return ax_error("ner tagger: word_dim, case_dim, char_dim, char_hidden, hidden_size must be 1..%d", MAX_WIDTH);
+    if (c->gaz_dim < 0 || c->gaz_dim > MAX_WIDTH) return ax_error("ner tagger: gaz_dim must be 0..%d", MAX_WIDTH);
     if (c->layers < 1 || c->layers > AX_RNN_MAX_LAYERS)
         return ax_error("ner tagger: num_layers must be 1..%d", AX_RNN_MAX_LAYERS);
     if (!(c->dropout >= 0.0f && c->dropout < 1.0f)) return ax_error("ner tagger: dropout must be in [0, 1)");
@@ -24,19 +25,23 @@ int ax_tagger_config_check(const ax_tagger_config *c) {
     return AX_OK;
 }
 
-ax_tagger *ax_tagger_new(const ax_tagger_config *cfg, const ax_tagset *tags, ax_vocab *words, ax_vocab *chars) {
+ax_tagger *ax_tagger_new(const ax_tagger_config *cfg, const ax_tagset *tags, ax_vocab *words, ax_vocab *chars,
+                         ax_weak_labeler *gaz) {
     AX_ASSERT(ax_tagger_config_check(cfg) == AX_OK, "%s", ax_last_error());
     AX_ASSERT(ax_vocab_size(words) == cfg->words && ax_vocab_size(chars) == cfg->chars,
               "tagger: vocabularies of %d and %d entries for a config of %lld and %lld", ax_vocab_size(words),
               ax_vocab_size(chars), (long long)cfg->words, (long long)cfg->chars);
+    AX_ASSERT(!gaz == !cfg->gaz_dim, "tagger: word lists are needed exactly when gaz_dim > 0");
     ax_tagger *m = calloc(1, sizeof *m);
     AX_ASSERT(m, "out of memory");
-    m->cfg = *cfg, m->tags = *tags, m->words = words, m->chars = chars;
+    m->cfg = *cfg, m->tags = *tags, m->words = words, m->chars = chars, m->gaz = gaz;
     m->params = ax_params_new();
     ax_params *p = m->params;
-    int64_t K = ax_tagset_size(tags), in = cfg->word_dim + cfg->case_dim + 2 * cfg->char_hidden;
+    int64_t K = ax_tagset_size(tags), Eg = AX_WEAK_GAZ_LISTS * cfg->gaz_dim;
+    int64_t in = cfg->word_dim + cfg->case_dim + Eg + 2 * cfg->char_hidden;
     ax_embedding_layer_init(&m->word_emb, p, "word_emb", cfg->words, cfg->word_dim);
     ax_embedding_layer_init(&m->case_emb, p, "case_emb", AX_TAGGER_CASES, cfg->case_dim);
+    if (Eg) ax_embedding_layer_init(&m->gaz_emb, p, "gaz_emb", AX_WEAK_GAZ_LISTS * AX_WEAK_GAZ_CLASSES, cfg->gaz_dim);
     ax_embedding_layer_init(&m->char_emb, p, "char_emb", cfg->chars, cfg->char_dim);
     ax_rnn_init(&m->char_lstm, p, "char_lstm.", AX_LSTM, cfg->char_dim, cfg->char_hidden, 1, true, 0.0f, true);
     ax_rnn_init(&m->lstm, p, "lstm.", AX_LSTM, in, cfg->hidden, cfg->layers, true, cfg->dropout, true);
@@ -50,6 +55,7 @@ void ax_tagger_free(ax_tagger *m) {
     ax_params_free(m->params);
     ax_vocab_free(m->words);
     ax_vocab_free(m->chars);
+    ax_weak_labeler_free(m->gaz);
     free(m);
 }
 
@@ -62,9 +68,13 @@ static ax_tensor *char_features(const ax_tagger *m, const ax_tagger_batch *b, bo
 }
 
 ax_tensor *ax_tagger_emissions(const ax_tagger *m, const ax_tagger_batch *b, bool train) {
-    ax_tensor *parts[3] = {ax_embedding(m->word_emb.weight, b->words), ax_embedding(m->case_emb.weight, b->cases),
+    ax_tensor *parts[4] = {ax_embedding(m->word_emb.weight, b->words), ax_embedding(m->case_emb.weight, b->cases),
                            char_features(m, b, train)};
-    ax_tensor *x = ax_dropout(ax_concat(parts, 3, 2), m->cfg.dropout, train);
+    int n = 3;
+    if (m->gaz) // (B, T, lists, Eg) → (B, T, lists·Eg)
+        parts[n++] = ax_reshape(ax_embedding(m->gaz_emb.weight, b->gaz),
+                                AX_SHAPE(b->B, b->T, AX_WEAK_GAZ_LISTS * m->cfg.gaz_dim));
+    ax_tensor *x = ax_dropout(ax_concat(parts, n, 2), m->cfg.dropout, train);
     ax_tensor *h = ax_rnn_forward(&m->lstm, x, NULL, NULL, b->lengths, train, NULL, NULL); // (B, T, 2H)
     return ax_linear_layer_forward(&m->out, ax_dropout(h, m->cfg.dropout, train));
 }

@@ -110,6 +110,12 @@ static int token_char_count(const char *tok, int max) {
     return n ? n : 1;
 }
 
+// the gazetteer classes of one sequence's n tokens into feat (n, lists), offset by list: ids of gaz_emb's rows
+static void gaz_classes(const ax_weak_labeler *gaz, const char *const *tok, int n, int32_t *feat) {
+    ax_weak_gaz_features(gaz, tok, n, feat);
+    for (int64_t i = 0; i < (int64_t)n * AX_WEAK_GAZ_LISTS; i++) feat[i] += (int32_t)(i % AX_WEAK_GAZ_LISTS) * AX_WEAK_GAZ_CLASSES;
+}
+
 // an I32 step tensor of zeros
 static ax_tensor *zeros_i32(int ndim, const int64_t *shape) {
     ax_tensor *t = ax_empty_dtype(AX_I32, ndim, shape);
@@ -129,12 +135,15 @@ ax_tagger_batch ax_tagger_make_batch(const ax_tagger *m, const char *const *cons
             C = k > C ? k : C;
         }
     }
-    ax_tagger_batch x = {B, T, zeros_i32(AX_SHAPE(B, T)), zeros_i32(AX_SHAPE(B, T)), zeros_i32(AX_SHAPE(B * T, C)),
-                         zeros_i32(AX_SHAPE(B * T)), zeros_i32(AX_SHAPE(B)), tags ? zeros_i32(AX_SHAPE(B, T)) : NULL};
+    ax_tagger_batch x = {.B = B, .T = T, .words = zeros_i32(AX_SHAPE(B, T)), .cases = zeros_i32(AX_SHAPE(B, T)),
+                         .gaz = m->gaz ? zeros_i32(AX_SHAPE(B, T, AX_WEAK_GAZ_LISTS)) : NULL,
+                         .chars = zeros_i32(AX_SHAPE(B * T, C)), .char_len = zeros_i32(AX_SHAPE(B * T)),
+                         .lengths = zeros_i32(AX_SHAPE(B)), .tags = tags ? zeros_i32(AX_SHAPE(B, T)) : NULL};
     int32_t *w = x.words->data, *cs = x.cases->data, *ch = x.chars->data, *cl = x.char_len->data;
     char form[1024];
     for (int64_t b = 0; b < B; b++) {
         ax_i32(x.lengths)[b] = n[b];
+        if (m->gaz) gaz_classes(m->gaz, toks[b], n[b], ax_i32(x.gaz) + b * T * AX_WEAK_GAZ_LISTS);
         for (int64_t t = 0; t < T; t++) {
             int64_t k = b * T + t;
             cl[k] = 1;

@@ -35,6 +35,7 @@ static cJSON *config_json(const ax_tagger *m) {
     snprintf(p, sizeof p, "%.6g", (double)c.dropout);
     cJSON_AddRawToObject(j, "dropout", p);
     cJSON_AddNumberToObject(j, "max_word_chars", c.max_word_chars);
+    cJSON_AddNumberToObject(j, "gaz_dim", (double)c.gaz_dim);
     return j;
 }
 
@@ -45,6 +46,8 @@ int ax_tagger_save(const ax_tagger *m, const char *dir, const char *extra_json) 
     if (ax_vocab_save(m->words, path) != AX_OK) return AX_ERR;
     snprintf(path, sizeof path, "%s/%s", dir, AX_TAGGER_CHARS);
     if (ax_vocab_save(m->chars, path) != AX_OK) return AX_ERR;
+    snprintf(path, sizeof path, "%s/%s", dir, AX_TAGGER_GAZ);
+    if (m->gaz && ax_weak_labeler_save(m->gaz, path) != AX_OK) return AX_ERR;
     cJSON *j = config_json(m), *extra = extra_json ? cJSON_Parse(extra_json) : NULL;
     AX_ASSERT(!extra_json || cJSON_IsObject(extra), "tagger save: extra_json is not a JSON object");
     for (cJSON *e = extra ? extra->child : NULL; e; e = e->next)
@@ -83,6 +86,8 @@ static int parse_config(const char *json, ax_tagger_config *cfg, ax_tagset *ts) 
         if ((rc = whole(j, SIZES[i].key, 1e9, &v)) == AX_OK) *size_field(&c, i) = (int64_t)v;
     if (rc == AX_OK && (rc = whole(j, "num_layers", AX_RNN_MAX_LAYERS, &v)) == AX_OK) c.layers = (int)v;
     if (rc == AX_OK && (rc = whole(j, "max_word_chars", 1e6, &v)) == AX_OK) c.max_word_chars = (int)v;
+    bool has_gaz = cJSON_GetObjectItemCaseSensitive(j, "gaz_dim"); // checkpoints before gazetteer features: none
+    if (rc == AX_OK && has_gaz && (rc = whole(j, "gaz_dim", 1e9, &v)) == AX_OK) c.gaz_dim = (int64_t)v;
     if (rc == AX_OK && !cJSON_IsNumber(drop)) rc = ax_error("\"dropout\" is missing");
     if (rc == AX_OK) c.dropout = (float)drop->valuedouble, rc = ax_tagger_config_check(&c);
     cJSON_Delete(j);
@@ -112,12 +117,16 @@ int ax_tagger_load(const char *dir, ax_tagger **out) {
         return ax_error("%s/%s: %s", dir, AX_CKPT_CONFIG, why);
     }
     ax_vocab *words = NULL, *chars = NULL;
+    ax_weak_labeler *gaz = NULL;
+    char gaz_dir[4096];
+    snprintf(gaz_dir, sizeof gaz_dir, "%s/%s", dir, AX_TAGGER_GAZ);
     if (load_vocab(dir, AX_TAGGER_WORDS, cfg.words, &words) != AX_OK ||
-        load_vocab(dir, AX_TAGGER_CHARS, cfg.chars, &chars) != AX_OK) {
+        load_vocab(dir, AX_TAGGER_CHARS, cfg.chars, &chars) != AX_OK ||
+        (cfg.gaz_dim && ax_weak_labeler_load(gaz_dir, &gaz) != AX_OK)) {
         ax_vocab_free(words), ax_vocab_free(chars);
         return AX_ERR;
     }
-    ax_tagger *m = ax_tagger_new(&cfg, &ts, words, chars);
+    ax_tagger *m = ax_tagger_new(&cfg, &ts, words, chars, gaz);
     if (ax_checkpoint_load_params(dir, m->params) != AX_OK) {
         ax_tagger_free(m);
         return AX_ERR;

@@ -3,6 +3,7 @@
 #include "ner/ner_internal.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,16 @@ static int read_lines(const char *path, void *state, int (*one_line)(void *, cha
     return rc;
 }
 
+// writes the text of b to path atomically (an empty file for no text)
+static int save_text(text_buf *b, const char *path) {
+    char *text;
+    size_t len;
+    if (text_take(b, &text, &len) != AX_OK) return AX_ERR;
+    int rc = ner_write_text(path, text ? text : "", len);
+    free(text);
+    return rc;
+}
+
 static int gaz_line(void *g, char *line) { return gazetteer_line(g, line); }
 
 int gazetteer_load(gazetteer *g, const char *path) {
@@ -78,6 +89,23 @@ void gazetteer_free(gazetteer *g) {
     strmap_free(&g->map);
     free(g->counts);
     memset(g, 0, sizeof *g);
+}
+
+int gazetteer_save(const gazetteer *g, const char *path) {
+    text_buf b = {0};
+    char line[64];
+    for (uint32_t e = 0; e < g->map.n; e++) {
+        size_t len;
+        const char *key = strmap_key(&g->map, e, &len);
+        const int64_t *counts = g->counts[g->map.entries[e].value];
+        for (int t = 0; t < WEAK_N_TYPES; t++) {
+            if (!counts[t] && (t || counts[1] || counts[2] || counts[3])) continue; // an all-zero entry: one line
+            text_putn(&b, key, len);
+            snprintf(line, sizeof line, "\t%s\t%lld\n", TYPE_NAMES[t], (long long)counts[t]);
+            text_put(&b, line);
+        }
+    }
+    return save_text(&b, path);
 }
 
 const int64_t *gazetteer_find(const gazetteer *g, const char *const *tokens, int n) {
@@ -118,6 +146,20 @@ static int case_line(void *state, char *line) {
     c->counts[*v][0] = cap;
     c->counts[*v][1] = low;
     return AX_OK;
+}
+
+int case_stats_save(const case_stats *c, const char *path) {
+    text_buf b = {0};
+    char line[64];
+    for (uint32_t e = 0; e < c->map.n; e++) {
+        size_t len;
+        const char *key = strmap_key(&c->map, e, &len);
+        const int64_t *counts = c->counts[c->map.entries[e].value];
+        text_putn(&b, key, len);
+        snprintf(line, sizeof line, "\t%lld\t%lld\n", (long long)counts[0], (long long)counts[1]);
+        text_put(&b, line);
+    }
+    return save_text(&b, path);
 }
 
 int case_stats_load(case_stats *c, const char *path) {

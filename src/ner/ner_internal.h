@@ -33,6 +33,7 @@ typedef struct {
 
 int gazetteer_load(gazetteer *g, const char *path); // AX_ERR with "path:line: ..." for a malformed line
 void gazetteer_free(gazetteer *g);
+int gazetteer_save(const gazetteer *g, const char *path); // in the format gazetteer_load reads
 /* The entry made of the n tokens (joined by spaces) → its counts, or NULL. */
 const int64_t *gazetteer_find(const gazetteer *g, const char *const *tokens, int n);
 int gazetteer_best_type(const int64_t *counts); // the type with the most evidence, −1 on a tie
@@ -45,6 +46,7 @@ typedef struct {
 
 int case_stats_load(case_stats *c, const char *path);
 void case_stats_free(case_stats *c);
+int case_stats_save(const case_stats *c, const char *path); // in the format case_stats_load reads
 /* Whether the token is usually a common word: seen lower case at least 1/factor times as often as capitalised
  * inside a sentence (factor 1 inside a sentence; a larger one at a sentence start, where capitals say little). */
 bool case_stats_common(const case_stats *c, const char *token, int factor);

@@ -1,5 +1,6 @@
 /* The weak labeller: loading its word lists, running the labelling functions, turning aggregated votes into
  * entity spans. */
+#include "axon/io.h"
 #include "ner/ner_internal.h"
 
 #include <stdlib.h>
@@ -44,6 +45,17 @@ int ax_weak_labeler_load(const char *dir, ax_weak_labeler **out) {
     }
     *out = wl;
     return AX_OK;
+}
+
+int ax_weak_labeler_save(const ax_weak_labeler *wl, const char *dir) {
+    char path[4096];
+    if (ax_mkdir_p(dir) != AX_OK) return AX_ERR;
+    for (int g = 0; g < N_GAZ; g++) {
+        snprintf(path, sizeof path, "%s/%s", dir, GAZ_FILES[g]);
+        if (gazetteer_save(&wl->gaz[g], path) != AX_OK) return AX_ERR;
+    }
+    snprintf(path, sizeof path, "%s/case.tsv", dir);
+    return case_stats_save(&wl->cases, path);
 }
 
 void ax_weak_labeler_free(ax_weak_labeler *wl) {

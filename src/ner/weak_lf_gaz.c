@@ -1,6 +1,7 @@
 /* Labelling functions that look words up: the gazetteers (longest match), name endings, language abbreviations. */
 #include "ner/ner_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 // longest entry of g starting at token i (the last token without a possessive ending); its length, 0 if none
@@ -45,6 +46,18 @@ void lf_gaz_wordnet(const ax_weak_labeler *wl, const char *const *tok, int n, in
 }
 void lf_gaz_iso(const ax_weak_labeler *wl, const char *const *tok, int n, int8_t *votes, int stride) {
     gaz_votes(wl, &wl->gaz[GAZ_ISO], tok, n, votes, stride);
+}
+
+_Static_assert(AX_WEAK_GAZ_LISTS == N_GAZ, "a gazetteer feature per word list");
+_Static_assert(AX_WEAK_GAZ_CLASSES == 1 + 2 * WEAK_N_TYPES, "no match, B- and I- of each type");
+
+void ax_weak_gaz_features(const ax_weak_labeler *wl, const char *const *tok, int n, int32_t *feat) {
+    int8_t *votes = malloc((size_t)(n ? n : 1) * N_GAZ);
+    AX_ASSERT(votes, "out of memory");
+    memset(votes, -1, (size_t)n * N_GAZ);
+    for (int g = 0; g < N_GAZ; g++) gaz_votes(wl, &wl->gaz[g], tok, n, votes + g, N_GAZ);
+    for (int64_t i = 0; i < (int64_t)n * N_GAZ; i++) feat[i] = votes[i] < 0 ? 0 : votes[i];
+    free(votes);
 }
 
 /* ---- endings of peoples' names: Levites, Ithrite, Philistines, Egyptians, Pharisees → MISC ---- */
