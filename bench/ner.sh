@@ -4,8 +4,9 @@
 #           BiLSTM 25 + 25, BiLSTM 100 + 100, 9 tags, batch 32 x 25 tokens, Adam): tokens/s; and the CRF loss alone
 #   bert    one fine-tuning step of the BERT-style tagger (d 128, 4 heads, d_ff 512, 2 layers, BPE 4000, batch 32 x 40
 #           sub-words, 25 labelled words each, Adam): tokens (words)/s
-#   f1      `axon train ner` with no --data (the weak labels of the default corpora) validated on the gold dev set
-#           ($AXON_NER_DEV, default data/ner-gold/dev.conll): the best entity F1; n/a when the weak labeller is missing
+#   f1      `axon train ner` with no --data (the weak labels of the default corpora, 1.85 M tokens an epoch) for
+#           $AXON_NER_EPOCHS (default 4) epochs, validated on the gold dev set ($AXON_NER_DEV, default
+#           data/ner-gold/dev.conll): the best epoch's entity F1; n/a when the weak labeller is missing
 #   axon: OMP_WAIT_POLICY unset; PyTorch: OMP_WAIT_POLICY=PASSIVE, OpenBLAS env cleared (as bench/run.sh gemm).
 #   --quick: 1 training epoch (a smoke run; the F1 means little).
 #   Ends with: RESULT bilstm_crf_ratio=… bert_ratio=… f1_dev_best=…
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 build=${AXON_BENCH_BUILD:-build-bench}
 dev=${AXON_NER_DEV:-data/ner-gold/dev.conll}
 [ -r "$dev" ] || dev=../shared/fixtures/ner-gold/dev.conll
-epochs=10
+epochs=${AXON_NER_EPOCHS:-4}
 if [ "${1:-}" = "--quick" ]; then epochs=1; fi
 
 mkdir -p "$build"
