@@ -66,11 +66,20 @@ static int read_lines(const char *path, void *state, int (*one_line)(void *, cha
     return rc;
 }
 
-// writes the text of b to path atomically (an empty file for no text)
-static int save_text(text_buf *b, const char *path) {
+/* Writes every entry of map (its row of `width` counts in rows: the entry's value) as the lines entry_lines makes,
+ * atomically to path. */
+static int save_entries(const strmap *map, const int64_t *rows, int width,
+                        void (*entry_lines)(text_buf *, const char *key, size_t len, const int64_t *counts),
+                        const char *path) {
+    text_buf b = {0};
+    for (uint32_t e = 0; e < map->n; e++) {
+        size_t len;
+        const char *key = strmap_key(map, e, &len);
+        entry_lines(&b, key, len, rows + map->entries[e].value * (uint64_t)width);
+    }
     char *text;
     size_t len;
-    if (text_take(b, &text, &len) != AX_OK) return AX_ERR;
+    if (text_take(&b, &text, &len) != AX_OK) return AX_ERR;
     int rc = ner_write_text(path, text ? text : "", len);
     free(text);
     return rc;
@@ -91,21 +100,19 @@ void gazetteer_free(gazetteer *g) {
     memset(g, 0, sizeof *g);
 }
 
-int gazetteer_save(const gazetteer *g, const char *path) {
-    text_buf b = {0};
+// the lines of one gazetteer entry: `key TYPE count` per type with evidence (an entry without any: one line)
+static void gaz_entry_lines(text_buf *b, const char *key, size_t len, const int64_t *counts) {
     char line[64];
-    for (uint32_t e = 0; e < g->map.n; e++) {
-        size_t len;
-        const char *key = strmap_key(&g->map, e, &len);
-        const int64_t *counts = g->counts[g->map.entries[e].value];
-        for (int t = 0; t < WEAK_N_TYPES; t++) {
-            if (!counts[t] && (t || counts[1] || counts[2] || counts[3])) continue; // an all-zero entry: one line
-            text_putn(&b, key, len);
-            snprintf(line, sizeof line, "\t%s\t%lld\n", TYPE_NAMES[t], (long long)counts[t]);
-            text_put(&b, line);
-        }
+    for (int t = 0; t < WEAK_N_TYPES; t++) {
+        if (!counts[t] && (t || counts[1] || counts[2] || counts[3])) continue;
+        text_putn(b, key, len);
+        snprintf(line, sizeof line, "\t%s\t%lld\n", TYPE_NAMES[t], (long long)counts[t]);
+        text_put(b, line);
     }
-    return save_text(&b, path);
+}
+
+int gazetteer_save(const gazetteer *g, const char *path) {
+    return save_entries(&g->map, (const int64_t *)g->counts, WEAK_N_TYPES, gaz_entry_lines, path);
 }
 
 const int64_t *gazetteer_find(const gazetteer *g, const char *const *tokens, int n) {
@@ -148,18 +155,16 @@ static int case_line(void *state, char *line) {
     return AX_OK;
 }
 
-int case_stats_save(const case_stats *c, const char *path) {
-    text_buf b = {0};
+// the line of one word's case statistics: `word capitalised lower`
+static void case_entry_line(text_buf *b, const char *key, size_t len, const int64_t *counts) {
     char line[64];
-    for (uint32_t e = 0; e < c->map.n; e++) {
-        size_t len;
-        const char *key = strmap_key(&c->map, e, &len);
-        const int64_t *counts = c->counts[c->map.entries[e].value];
-        text_putn(&b, key, len);
-        snprintf(line, sizeof line, "\t%lld\t%lld\n", (long long)counts[0], (long long)counts[1]);
-        text_put(&b, line);
-    }
-    return save_text(&b, path);
+    text_putn(b, key, len);
+    snprintf(line, sizeof line, "\t%lld\t%lld\n", (long long)counts[0], (long long)counts[1]);
+    text_put(b, line);
+}
+
+int case_stats_save(const case_stats *c, const char *path) {
+    return save_entries(&c->map, (const int64_t *)c->counts, 2, case_entry_line, path);
 }
 
 int case_stats_load(case_stats *c, const char *path) {
