@@ -18,9 +18,9 @@
 
 static int parse_options(int argc, char **argv, ner_train_opts *o) {
     *o = (ner_train_opts){.arch = "bilstm-crf", .out = "runs/ner", .scheme = "iob2", .data_scheme = "iob2",
-                          .word_dim = 100, .case_dim = 8, .gaz_dim = 8, .char_dim = 25, .char_hidden = 25, .hidden = 100,
-                          .layers = 1, .min_freq = 2, .max_len = 100, .max_word_chars = 20, .epochs = 10, .batch = 32,
-                          .log_every = 20, .seed = 42, .threads = 0, .dropout = 0.5, .lr = 2e-3, .clip = 5.0,
+                          .word_dim = 100, .case_dim = 8, .gaz_dim = 8, .char_dim = 25, .char_hidden = 25,
+                          .hidden = 100, .layers = 1, .min_freq = 2, .max_len = 100, .max_word_chars = 20,
+                          .epochs = 10, .batch = 32, .log_every = 20, .seed = 42, .threads = 0, .dropout = 0.5, .lr = 2e-3, .clip = 5.0,
                           .val_fraction = 0.1, .self_epochs = 2, .confidence = 0.9};
     ner_bert_defaults(argc, argv, o); // --arch bert: its own sizes, dropout, lr, epochs
     const cli_option opts[] = {
@@ -117,8 +117,8 @@ static int setup_crf(ner_trainer *t) {
     ax_vocab *words, *chars;
     ax_tagger_vocab_build(&t->train, (int)o->min_freq, &words, &chars);
     ax_tagger_config cfg = {.words = ax_vocab_size(words), .chars = ax_vocab_size(chars), .word_dim = o->word_dim,
-                            .case_dim = o->case_dim, .gaz_dim = o->gaz_dim, .char_dim = o->char_dim, .char_hidden = o->char_hidden,
-                            .hidden = o->hidden, .layers = (int)o->layers, .dropout = (float)o->dropout,
+                            .case_dim = o->case_dim, .gaz_dim = o->gaz_dim, .char_dim = o->char_dim,
+                            .char_hidden = o->char_hidden, .hidden = o->hidden, .layers = (int)o->layers, .dropout = (float)o->dropout,
                             .max_word_chars = (int)o->max_word_chars};
     ax_manual_seed((uint64_t)o->seed);
     t->m = ax_tagger_new(&cfg, &t->tags, words, chars, gaz);
@@ -261,8 +261,8 @@ static int train(ner_trainer *t) {
     const ax_tagger_config *c = t->m ? &t->m->cfg : NULL;
     if (c) ner_note(t, "bilstm-crf: words %lld x %lld, case %lld, gazetteers %d x %lld, chars %lld x %lld -> 2 x %lld, "
                 "BiLSTM %d x 2 x %lld, %d tags: %.2fM parameters\n", (long long)c->words, (long long)c->word_dim,
-             (long long)c->case_dim, AX_WEAK_GAZ_LISTS, (long long)c->gaz_dim, (long long)c->chars, (long long)c->char_dim, (long long)c->char_hidden, c->layers, (long long)c->hidden,
-             ax_tagset_size(&t->tags), (double)ax_params_count(t->m->params) / 1e6);
+             (long long)c->case_dim, AX_WEAK_GAZ_LISTS, (long long)c->gaz_dim, (long long)c->chars,
+             (long long)c->char_dim, (long long)c->char_hidden, c->layers, (long long)c->hidden, ax_tagset_size(&t->tags), (double)ax_params_count(t->m->params) / 1e6);
     ner_note(t, "data: %lld training sentences (%lld tokens), %lld validation (%s); %d threads -> %s/\n",
              (long long)t->train.n_sents, (long long)t->train.n_tokens, (long long)t->valid.n_sents,
              t->o.valid ? t->o.valid : "held out", ax_threads(), t->o.out);

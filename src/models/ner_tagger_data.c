@@ -113,7 +113,8 @@ static int token_char_count(const char *tok, int max) {
 // the gazetteer classes of one sequence's n tokens into feat (n, lists), offset by list: ids of gaz_emb's rows
 static void gaz_classes(const ax_weak_labeler *gaz, const char *const *tok, int n, int32_t *feat) {
     ax_weak_gaz_features(gaz, tok, n, feat);
-    for (int64_t i = 0; i < (int64_t)n * AX_WEAK_GAZ_LISTS; i++) feat[i] += (int32_t)(i % AX_WEAK_GAZ_LISTS) * AX_WEAK_GAZ_CLASSES;
+    for (int64_t i = 0; i < (int64_t)n * AX_WEAK_GAZ_LISTS; i++)
+        feat[i] += (int32_t)(i % AX_WEAK_GAZ_LISTS) * AX_WEAK_GAZ_CLASSES;
 }
 
 // an I32 step tensor of zeros

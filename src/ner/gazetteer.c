@@ -77,12 +77,7 @@ static int save_entries(const strmap *map, const int64_t *rows, int width,
         const char *key = strmap_key(map, e, &len);
         entry_lines(&b, key, len, rows + map->entries[e].value * (uint64_t)width);
     }
-    char *text;
-    size_t len;
-    if (text_take(&b, &text, &len) != AX_OK) return AX_ERR;
-    int rc = ner_write_text(path, text ? text : "", len);
-    free(text);
-    return rc;
+    return text_write(&b, path);
 }
 
 static int gaz_line(void *g, char *line) { return gazetteer_line(g, line); }

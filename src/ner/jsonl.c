@@ -97,15 +97,10 @@ static int format_sentence(const ax_ner_corpus *c, int64_t s, text_buf *b) {
 
 int ax_ner_write_jsonl(const char *path, const ax_ner_corpus *c) {
     text_buf b = {0};
-    char *text;
-    size_t len;
     for (int64_t s = 0; s < c->n_sents; s++)
         if (format_sentence(c, s, &b) != AX_OK) {
             free(b.p);
             return AX_ERR;
         }
-    if (text_take(&b, &text, &len) != AX_OK) return AX_ERR;
-    int rc = ner_write_text(path, text, len);
-    free(text);
-    return rc;
+    return text_write(&b, path);
 }

@@ -20,6 +20,7 @@ void text_putn(text_buf *b, const char *s, size_t n); // appends n bytes of s
 /* Hands the text over (*text malloc'd, *len bytes); AX_ERR (buffer freed) if an allocation failed. */
 int text_take(text_buf *b, char **text, size_t *len);
 int ner_write_text(const char *path, const char *text, size_t len); // atomically, or stdout for "-"
+int text_write(text_buf *b, const char *path); // b's text (taken) to path by ner_write_text
 
 
 /* ---- gazetteers (data/ner/ TSV files: `entry<TAB>TYPE<TAB>count`, an entry = tokens joined by spaces) ---- */

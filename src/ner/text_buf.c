@@ -39,6 +39,15 @@ int text_take(text_buf *b, char **text, size_t *len) {
     return AX_OK;
 }
 
+int text_write(text_buf *b, const char *path) {
+    char *text;
+    size_t len;
+    if (text_take(b, &text, &len) != AX_OK) return AX_ERR;
+    int rc = ner_write_text(path, text, len);
+    free(text);
+    return rc;
+}
+
 int ner_write_text(const char *path, const char *text, size_t len) {
     if (strcmp(path, "-") != 0) return ax_write_file_atomic(path, text, len);
     if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) return ax_error("cannot write to stdout");
